@@ -1,0 +1,1 @@
+"""The HTTP side: JSON API under /api/v1, the review UI, health."""

@@ -1,0 +1,1 @@
+"""Routers: JSON API, webhooks later, UI pages."""

@@ -1,0 +1,56 @@
+"""Appending to and reading the hash-chained audit log. The only writer of `audit_entries`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from agent.db.tables import AuditEntry
+from agent.domain.audit import AUDIT_KEYS, ChainLink, next_link
+
+
+def append(session: Session, content: Mapping[str, Any]) -> AuditEntry:
+    """Add one entry at the head of the chain; concurrent writers queue on a table lock."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("LOCK TABLE audit_entries IN SHARE ROW EXCLUSIVE MODE"))
+    last = session.scalar(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1))
+    head = (
+        None if last is None else ChainLink(seq=last.seq, prev_hash=last.prev_hash, hash=last.hash)
+    )
+    link = next_link(last=head, content=content)
+    entry = AuditEntry(
+        seq=link.seq,
+        prev_hash=link.prev_hash,
+        hash=link.hash,
+        **{k: content[k] for k in AUDIT_KEYS},
+    )
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def as_dict(entry: AuditEntry) -> dict[str, Any]:
+    data = {k: getattr(entry, k) for k in AUDIT_KEYS}
+    data.update(seq=entry.seq, prev_hash=entry.prev_hash, hash=entry.hash)
+    return data
+
+
+def entries(
+    session: Session, *, object_id: str | None = None, meeting_ids: set[str] | None = None
+) -> Iterator[dict[str, Any]]:
+    query = select(AuditEntry).order_by(AuditEntry.seq)
+    if object_id:
+        query = query.where(AuditEntry.object_id == object_id)
+    if meeting_ids is not None:
+        query = query.where(AuditEntry.meeting_id.in_(meeting_ids))
+    for entry in session.scalars(query):
+        yield as_dict(entry)
+
+
+def has_entry_for(session: Session, change_id: str) -> bool:
+    return (
+        session.scalar(select(AuditEntry.seq).where(AuditEntry.change_id == change_id)) is not None
+    )

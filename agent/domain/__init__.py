@@ -1,0 +1,1 @@
+"""The pure core: models, ports and rules. Nothing here performs I/O."""

@@ -1,0 +1,334 @@
+"""Every cue list of the `rules` engine, in one place so that it can be tuned.
+
+The patterns run on a lower-cased copy of each sentence with curly apostrophes made straight; the
+quote the engine cites is always the original sentence. Bump `PROMPT_VERSION` whenever a list here
+changes, so eval reports and audit entries say which lexicon produced a proposal.
+"""
+
+from __future__ import annotations
+
+import re
+
+PROMPT_VERSION = "rules/v1"
+
+
+def _words(*phrases: str) -> re.Pattern[str]:
+    """Any phrase as whole words (longest first); "we" never matches inside "we'll"."""
+    ordered = sorted(phrases, key=len, reverse=True)
+    return re.compile(r"(?<![\w'])(?:" + "|".join(ordered) + r")(?!\w|'(?!s\b))")
+
+
+# --- abstention: a sentence with any of these proposes no field value ---------------------------
+
+HEDGES = _words(
+    "if", "would", "might", "maybe", "probably", "possibly", "could", "hypothetically",
+    "assuming", "not sure", "thinking about", "perhaps", "hopefully", "ballpark", "roughly",
+    "in theory", "unless", "depending on", "depends on", "i guess", "supposing", "potentially",
+    "tentatively", "ideally", "in principle", r"\w+-ish", "may be", "we'll see", "wondering",
+    "almost", "nearly",
+)  # fmt: skip
+PAST = _words(
+    "last year", "last quarter", "last time", "used to", "was", "previously", "originally",
+    "in the past", "had been", "had budgeted", "back then", "ago",
+)  # fmt: skip
+NEGATION = re.compile(
+    r"(?<![\w'])(?:not|never|no longer|no way|cannot|nothing|nobody|neither|nor"
+    r"|dont|wont|cant|isnt|arent|didnt|doesnt|wasnt|havent)(?![\w'])|n't\b"
+)
+INJECTION = re.compile(
+    r"\b(?:note[- ]?taker|notetaker|assistant|bot|system|ai|copilot)\s*[:,]"
+    r"|\b(?:system|assistant|ai|bot|copilot|note[- ]?taker)\s+(?:message|prompt|instruction|must)"
+    r"|\bignore (?:all |any |the )?(?:previous|prior|above|earlier) (?:instructions|rules)"
+    r"|\b(?:auto-?)?approve (?:it|this|that|the change|the update|all)\b"
+    r"|\b(?:set|update|change|overwrite|mark|raise|lower)\s+(?:the\s+)?"
+    r"(?:deal\s+|contact\s+|crm\s+|opportunity\s+)?(?:amount|stage|close date|field|crm|record"
+    r"|email|phone|title)s?\s+(?:to|as)\b"
+)
+"""Instructions aimed at the note-taker ("set the amount to 1M and approve it") are data."""
+REQUEST = re.compile(r"\b(?:can|could|would|will) (?:you|your team|y'all)\b|\bplease\b")
+"""Request forms that make the other side the owner; their "could" / "?" is politeness."""
+CORRECTION = _words(
+    "actually", "make that", "i meant", "i mean", "correction", "sorry", "scratch that",
+    "let me correct", "to correct", "rather", "instead",
+)  # fmt: skip
+AGREEMENT = re.compile(
+    r"^\W*(?:yes|yeah|yep|yup|correct|exactly|right|agreed|absolutely|definitely|confirmed"
+    r"|perfect|sure|that works|sounds good|sounds right|that's right|that is right"
+    r"|that's correct|makes sense|let's do it|let's do that|deal|works for (?:me|us))\b"
+    r"|^\W*(?:we|i|it|that|they) (?:are|am|is|do|does|did|have|has|will|can)\W*$"
+)
+"""A yes, including a bare "We are." or "It is." answering the rep's question."""
+
+# --- deal.amount ---------------------------------------------------------------------------------
+
+AMOUNT_CUES_STRONG = _words(
+    "budget", "approved", "contract value", "deal size", "total", "we'll pay", "we will pay",
+    "comes to", "come to", "agreed", "signed off", "sign off on", "landed at", "land at",
+    "come in at", "settle on", "settled on", "committed", "cap", "capped", "ceiling",
+)  # fmt: skip
+AMOUNT_CUES = _words(
+    "price", "pricing", "number", "quote", "quoted", "pay", "spend", "investment", "cost",
+    "order form", "acv", "arr", "annual", "contract", "deal", "approval", "figure", "amount",
+)  # fmt: skip
+_SCALE = r"(?:k|m|mm|mn|bn|b|thousand|million|billion|grand)"
+AMOUNT_NUMBER = re.compile(
+    rf"(?:(?:us)?[$€£]\s?)?(?<![\w.,/:-])\d[\d,]*(?:\.\d+)?(?:\s?{_SCALE}(?![\w]))?"
+    r"(?:\s?(?:dollars|usd|bucks|euros))?"
+)
+_NUMBER_WORD = (
+    r"(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen"
+    r"|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy"
+    r"|eighty|ninety|hundred|thousand|million|billion|grand|point)"
+)
+AMOUNT_WORDS = re.compile(
+    rf"\b(?:(?:a|half a)\s+)?{_NUMBER_WORD}(?:[\s-]+(?:and[\s-]+)?{_NUMBER_WORD})*\b"
+    r"(?:\s?k\b)?(?:\s+(?:dollars|bucks))?"
+)
+AMOUNT_WORDS_END = re.compile(r"(?:thousand|million|billion|grand|dollars|bucks|k)$")
+NOT_AN_AMOUNT_AFTER = re.compile(
+    r"^\s*(?:%|percent|per\b(?!\s+(?:year|annum))|each\b"
+    r"|a (?:seat|user|license|licence|head|month)\b|/|off\b"
+    r"|discount|seats?|users?|licen[cs]es?|people|employees|reps|heads|headcount|agents"
+    r"|members|accounts|locations|sites|months?|days?|weeks?|years?|hours?|minutes?|calls"
+    r"|meetings|times|x\b|monthly|a month)"
+)
+"""A number followed by one of these is a percentage, a headcount, a unit price or a duration."""
+NOT_AN_AMOUNT_BEFORE = re.compile(
+    r"(?:\bq|#|\bversion|\bv|\bpage|\bstep)\s*$"
+    r"|(?:\bnot|\binstead of|\brather than|\bfrom|\bover)\s+(?:the\s+|our\s+)?$"
+)
+"""Before a number: a quarter or a label, or the old value a new one replaces ("not 90")."""
+PHONE_LIKE = re.compile(r"\+?\(?\d{2,4}\)?(?:[\s.-]\d{2,4}){2,}")
+RANGE_JOIN = re.compile(r"^\s*(?:-|–|to|or|and)\s*$")
+MIN_AMOUNT = 1_000.0
+
+# --- deal.close_date -----------------------------------------------------------------------------
+
+CLOSE_CUES = _words(
+    "sign", "signs", "signed", "signing", "signature", "signatures", "countersign", "close",
+    "closing", "decision", "decide", "purchase order", "po", "execute", "executed", "ink",
+    "finalize", "finalise", "get this done", "get it done", "paperwork", "contract by", "done by",
+    "final approval", "go with you", "commit", "start date", "slip", "slips", "slipping",
+    "slipped", "push", "pushed", "pushing", "delay", "delayed", "timing", "timeline",
+    "put us down for",
+)  # fmt: skip
+NOT_CLOSE = _words(
+    "close to", "closely", "closer look", "close the loop", "close out the call", "for signature",
+    "signature version", "signature page", "signature block", "sign off",
+)  # fmt: skip
+CLOSE_VETO = _words("nda", "mnda", "non-disclosure", "dpa", "baa", "go-live", "go live")
+"""A sentence about an NDA or a go-live date is not about when the deal closes."""
+_MONTH = (
+    r"(?:january|february|march|april|may|june|july|august|september|october|november|december"
+    r"|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)"
+)
+_DAYNAME = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+_COUNT = r"(?:a|one|two|three|four|five|six|a couple(?: of)?|a few|\d+)"
+DATE_SPAN = re.compile(
+    "|".join(
+        (
+            r"\b\d{4}-\d{2}-\d{2}\b",
+            r"\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b",
+            rf"\b(?:{_DAYNAME},?\s+)?{_MONTH}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?\b(?:,?\s+\d{{4}})?",
+            rf"\b(?:the\s+)?\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}\b(?:,?\s+\d{{4}})?",
+            rf"\b(?:mid|middle of|end of|beginning of|start of)[\s-]+(?:the\s+)?{_MONTH}\b",
+            r"\b(?:the\s+)?end of (?:the |this |next )?(?:month|quarter|year|week)\b",
+            r"\b(?:end of\s+)?q[1-4](?:\s+\d{4})?\b",
+            r"\b(?:eom|eoq|eoy|eow|year[- ]end|quarter[- ]end|month[- ]end)\b",
+            rf"\b(?:(?:this|next|coming)\s+)?{_DAYNAME}\b",
+            r"\b(?:today|tonight|tomorrow|day after tomorrow)\b",
+            r"\b(?:next|this) week\b",
+            rf"\bin\s+{_COUNT}\s+(?:days?|weeks?|months?)\b",
+            rf"\b{_COUNT}\s+weeks?\s+from\s+(?:now|today)\b",
+            r"\b(?:the\s+)?\d{1,2}(?:st|nd|rd|th)\b",
+        )
+    )
+)
+NOT_A_DATE_BEFORE = re.compile(r"(?:\bnot|\binstead of|\brather than|\bfrom|\bmoved from)\s*$")
+NOT_A_DATE_AFTER = re.compile(r"^\s*(?:seats?|users?|percent|%)")
+PERIOD_WINDOW = (
+    (re.compile(r"end of (?:the |this |next )?week|this week|next week|eow"), "week"),
+    (re.compile(r"end of (?:the |this |next )?month|eom|month[- ]end"), "month_end"),
+    (re.compile(rf"end of (?:the\s+)?{_MONTH}"), "month_end"),
+    (re.compile(rf"(?:mid|middle of)[\s-]+(?:the\s+)?{_MONTH}"), "mid_month"),
+    (re.compile(rf"(?:beginning|start) of (?:the\s+)?{_MONTH}"), "month_start"),
+    (re.compile(r"end of (?:the |this |next )?quarter|eoq|quarter[- ]end|q[1-4]"), "quarter_end"),
+    (re.compile(r"end of (?:the |this )?year|eoy|year[- ]end"), "year_end"),
+)
+"""Vague dates and the span of days each covers; a CRM date inside the span already agrees."""
+DAY_ONLY = re.compile(r"^(?:the\s+)?\d{1,2}(?:st|nd|rd|th)$")
+"""A bare day ("the 20th"); in a correction it is read in the month of the value it corrects."""
+
+# --- deal.stage ----------------------------------------------------------------------------------
+
+_TARGET = r"(?P<target>[a-z][a-z /&-]{1,40})"
+STAGE_MOVES = (
+    re.compile(
+        r"\b(?:move|moving|moved|go|going|proceed|proceeding|advance|advancing|progress|get)"
+        r"\s+(?:you\s+|us\s+|this\s+|it\s+|things\s+|the deal\s+)?"
+        rf"(?:forward\s+|ahead\s+)?(?:to|into|with)\s+(?:the\s+)?{_TARGET}"
+    ),
+    re.compile(
+        rf"\bready (?:to|for)\s+(?:move (?:in)?to|start|go to|enter|begin)?\s*(?:the\s+)?"
+        rf"{_TARGET}"
+    ),
+    re.compile(
+        r"\b(?:send(?:ing)?|kick(?:ing)? off|start(?:ing)?|it's with|it is with|we're in"
+        r"|we are in|now in|now with|over to)"
+        r"\s+(?:it\s+|this\s+|things\s+)?(?:over\s+)?(?:to\s+|in\s+|into\s+|with\s+|off\s+)?"
+        r"(?:our\s+|the\s+)?(?P<target>procurement|legal review|legal|redlines|redlining)\b"
+    ),
+    re.compile(
+        r"\b(?:let's|we'll|we will|we're going to|we are going to|ready to|want to|going to)"
+        rf"\s+(?:start|begin|kick off|run)\s+(?:the\s+|a\s+|our\s+)?(?:real\s+)?{_TARGET}"
+    ),
+)
+"""Phrases whose `target` group names a stage, resolved with `match_stage`."""
+STAGE_PASSED = re.compile(
+    r"\b(?:we're|we are|we've|we have|you're|you are|they're|it's)\s+(?:now\s+)?"
+    rf"(?:through|past|done with|finished with|out of)\s+(?:the\s+)?{_TARGET}"
+)
+"""Being through a stage puts the deal in the stage after it."""
+STAGE_PHRASES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
+    (re.compile(r"\bsend (?:us |me )?(?:over )?(?:the |your )?(?:contract|order form|msa"
+                r"|paperwork)\b"), ("contract sent", "negotiation")),
+    (re.compile(r"\b(?:we(?:'ve| have)?|i(?:'ve| have)?|it's|it is|contract is|just|all)"
+                r"\s+(?:just\s+|now\s+|fully\s+)?(?:signed|countersigned)\b"), ("closed won",)),
+    (re.compile(r"\b(?:go|going|went|gone)\s+with\s+(?:another|a different|a competing|other"
+                r"|someone else|a competitor)\b|\b(?:going|went) in a different direction\b"
+                r"|\bnot (?:going to )?(?:move|moving|proceed|proceeding) forward\b"
+                r"|\bdecided (?:to pass|not to (?:move forward|proceed|buy))\b"
+                r"|\bpulling the plug\b|\bwe(?:'re| are) out\b"
+                r"|\b(?:project|deal|initiative|purchase|rollout|evaluation) (?:is|has been|got)"
+                r" (?:cancel+ed|killed|shelved|scrapped)\b"
+                r"|\bclose (?:it|this|the deal|the opportunity) (?:out )?on your (?:side|end)\b"),
+     ("closed lost",)),
+)  # fmt: skip
+"""Fixed phrases and the stage names they are tried against, in order."""
+LOST_STAGE_QUERY = "closed lost"
+WON_STAGE_QUERY = "closed won"
+
+# --- deal.competitors ----------------------------------------------------------------------------
+
+KNOWN_COMPETITORS = (
+    "Gong", "Chorus", "Chorus.ai", "Clari", "Outreach", "Salesloft", "Avoma", "Fireflies",
+    "Otter", "Otter.ai", "Fathom", "People.ai", "Momentum", "Jiminny", "Wingman", "Revenue.io",
+    "Sybill", "tl;dv", "Modjo", "Read.ai", "ExecVision", "Allego", "Mindtickle", "Highspot",
+    "Seismic", "Apollo", "Groove", "Aviso", "BoostUp", "Attention", "Grain", "Dooly", "Scratchpad",
+    "Tactiq", "Dialpad",
+)  # fmt: skip
+"""Sales-tool vendors that compete with Engage; extend it per customer in `RulesEngine(...)`."""
+COMMON_WORD_VENDORS = frozenset(
+    {"outreach", "momentum", "attention", "grain", "apollo", "groove", "otter", "fathom",
+     "wingman", "seismic"}
+)  # fmt: skip
+"""Vendor names that are also words: they count only when capitalized ("Outreach")."""
+CHOSE_VENDOR = (
+    r"\b(?:go|going|went|gone|decided on|decided to go with|chose|chosen|picked|signed with"
+    r"|selected)\s+(?:with\s+)?"
+)
+"""Followed by a vendor's name: the customer chose that vendor, and the deal is lost to it."""
+REMOVAL_CUES = _words(
+    "dropped", "drop", "ruled out", "rule out", "eliminated", "removed", "no longer",
+    "not looking at", "not considering", "not evaluating", "out of the running", "cut",
+    "walked away from", "moved away from",
+)  # fmt: skip
+"""A known competitor named with one of these is off the list."""
+EVALUATION_CUES = _words(
+    "also looking at", "looking at", "talking to", "talking with", "evaluating", "evaluate",
+    "comparing", "compare", "compared", "versus", "vs", "against", "considering",
+    "in conversations with", "in conversation with", "in talks with", "trialing", "trialling",
+    "piloting", "demo with", "demo from", "demoed", "shortlist", "shortlisted", "bake-off",
+    "bakeoff", "quote from", "proposal from", "pitch from", "speaking with", "spoke with",
+    "met with", "meeting with", "alternatives", "option", "options", "competing", "on the table",
+)  # fmt: skip
+
+# --- contact.title -------------------------------------------------------------------------------
+
+TITLE_CUES = (
+    re.compile(r"\b(?:i've been|i have been|i was|i got|i just got|just got|i've just been)"
+               r"\s+promoted\s+to\s+(?:be\s+)?(?:the\s+|a\s+|an\s+|our\s+)?(?:role of\s+)?"),
+    re.compile(r"\bmy (?:new )?(?:role|title|position|job title) (?:is now|is|has changed to"
+               r"|changed to)\s+(?:the\s+|a\s+|an\s+)?"),
+    re.compile(r"\bmy new (?:role|title|position|job) is\s+(?:the\s+|a\s+|an\s+)?"),
+    re.compile(r"\bi(?:'m| am) now (?:the\s+|our\s+|a\s+|an\s+)?(?=\S)"),
+    re.compile(r"\bi(?:'m| am) taking over as (?:the\s+|our\s+)?"),
+    re.compile(r"\bi(?:'ve| have) (?:moved|stepped) into (?:the\s+|a\s+|an\s+)?"),
+)  # fmt: skip
+"""Patterns that end right before the new title, which runs to `TITLE_END`."""
+TITLE_END = re.compile(
+    r"\s*(?:[,;.!?()]|\s-\s|\band (?:i|we|so|now|that|this|you|he|she|they|it|i'm|i'll)\b"
+    r"|\b(?:so|which|as of|effective|starting|since|now|role|position|here|at|from|last|this"
+    r"|next|today|yesterday|because)\b)"
+)
+TITLE_WORDS = _words(
+    "vp", "svp", "evp", "vice president", "director", "head", "manager", "chief", "lead",
+    "president", "ceo", "cfo", "coo", "cro", "cto", "cio", "cmo", "cpo", "ciso", "founder",
+    "officer", "partner", "principal", "engineer", "architect", "analyst", "specialist",
+    "owner", "administrator", "admin", "executive", "controller", "counsel", "buyer",
+)  # fmt: skip
+TITLE_SPELLING = {
+    "vp": "VP", "svp": "SVP", "evp": "EVP", "ceo": "CEO", "cfo": "CFO", "coo": "COO",
+    "cro": "CRO", "cto": "CTO", "cio": "CIO", "cmo": "CMO", "cpo": "CPO", "ciso": "CISO",
+    "it": "IT", "hr": "HR", "emea": "EMEA", "apac": "APAC", "gtm": "GTM", "revops": "RevOps",
+    "eu": "EU", "uk": "UK", "us": "US", "na": "NA",
+}  # fmt: skip
+"""How a title word spoken in lower case (ASR) is written."""
+TITLE_LOWER = frozenset({"of", "and", "for", "the", "in", "to", "at"})
+MAX_TITLE_WORDS = 8
+
+# --- next steps ----------------------------------------------------------------------------------
+
+COMMITMENTS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (
+        re.compile(
+            r"\bnext steps? (?:is|are|will be|would be)\s*:?\s+(?:for\s+(?P<who>me|us|you"
+            r"|your team|[a-z]+)\s+to\s+|to\s+)?"
+        ),
+        "next",
+    ),
+    (re.compile(r"\b(?:i'll|i will|i'm going to|i am going to|let me)\s+"), "self"),
+    (re.compile(r"\b(?:we'll|we will|we're going to|we are going to)\s+"), "side"),
+    (
+        re.compile(r"\b(?:can|could|would|will) (?:you|your team)\s+(?:please\s+)?|\bplease\s+"),
+        "other",
+    ),
+    (
+        re.compile(
+            r"\b(?P<who>[a-z]+) (?:will|is going to|'ll)\s+(?=send|share|get|set up|book"
+            r"|schedule|review|follow|loop|draft|prepare|confirm)"
+        ),
+        "named",
+    ),
+)
+"""A commitment phrase and whose it is: the speaker, the speaker's side, the listener, a name."""
+NOT_A_TASK = re.compile(
+    r"^(?:be|see|have|need|want|think|hope|try|pay|move|go|proceed|know|say|ask|tell you"
+    r"|explain|clarify|share (?:my|the) screen|walk you through|show you|start (?:with|by|off)"
+    r"|pull (?:it |that |this )?up|hand (?:it )?over|stop sharing|keep (?:it|this)|let you go"
+    r"|talk to you|speak to you|see you|jump in|kick (?:us |things )?off|recap|introduce"
+    r"|just\b|also be|definitely be|still|need to think|take a step back|be honest|do that"
+    r"|get started|wrap up|repeat|give you a quick|quickly)\b"
+)
+"""In-meeting talk ("let me share my screen") and non-actions, not follow-ups."""
+ACTION_LEAD = re.compile(r"^(?:also|then|just|go ahead and|definitely|quickly|now)\s+")
+DATE_PREPOSITION = re.compile(
+    r"\s*\b(?:by|on|before|until|till|no later than|sometime|some time|early|later|this|next"
+    r"|for|around|due|in)"
+    r"\s*$"
+)
+MIN_ACTION_WORDS = 2
+
+# --- confidence by cue strength ------------------------------------------------------------------
+
+CONFIDENCE = {
+    "strong": 0.85,
+    "cue": 0.75,
+    "correction": 0.8,
+    "agreed": 0.6,
+    "relative_date": 0.7,
+    "stage_phrase": 0.8,
+    "stage_synonym": 0.7,
+    "competitor": 0.75,
+    "title": 0.85,
+}

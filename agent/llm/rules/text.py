@@ -1,0 +1,181 @@
+"""Sentences and speakers: the units the rules reason about.
+
+Evidence must be a verbatim substring of its segment, so a sentence keeps its exact text and the
+matching happens on a separate normalized copy. Who said a sentence matters as much as what it
+says: only the customer side can state or agree to a deal value.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
+from agent.domain.models import Contact, CrmContext, Evidence, Segment, Transcript
+from agent.llm.rules import lexicon
+
+_ABBREVIATIONS = frozenset(
+    {"mr", "mrs", "ms", "dr", "prof", "inc", "ltd", "co", "corp", "vs", "etc", "e.g", "i.e",
+     "approx", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+     "st", "no", "jr", "sr", "est", "dept", "mt"}
+)  # fmt: skip
+_SENTENCE_END = re.compile(r"[.!?]+[\"')\]]*(?=\s+|$)")
+_COMPANY_SUFFIX = re.compile(r"\b(?:inc|ltd|llc|corp|corporation|gmbh|plc|co|company|group)\b")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Sentence:
+    """One sentence of one segment; `text` is verbatim, `norm` is for matching only."""
+
+    segment: Segment
+    text: str
+    offset: int
+    """Where `text` starts in the segment's text."""
+    position: int
+    last_in_segment: bool
+    customer: bool
+
+    @cached_property
+    def norm(self) -> str:
+        return self.text.lower().replace("\u2019", "'").replace("\u2018", "'")
+
+    @cached_property
+    def flags(self) -> frozenset[str]:
+        """Why this sentence cannot carry a fact: hedge, question, past, negation, injection."""
+        found = set()
+        if lexicon.HEDGES.search(self.norm):
+            found.add("hedge")
+        if "?" in self.text:
+            found.add("question")
+        if lexicon.PAST.search(self.norm):
+            found.add("past")
+        if lexicon.NEGATION.search(self.norm):
+            found.add("negation")
+        if lexicon.INJECTION.search(self.norm):
+            found.add("injection")
+        return frozenset(found)
+
+    @property
+    def is_correction(self) -> bool:
+        return lexicon.CORRECTION.search(self.norm) is not None
+
+    def evidence(self) -> Evidence:
+        return Evidence(
+            quote=self.text,
+            segment_indices=(self.segment.index,),
+            speaker=self.segment.speaker,
+            start=self.segment.start,
+        )
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split on sentence ends, not after abbreviations ("Dec. 15") or initials ("J. Smith")."""
+    sentences: list[str] = []
+    begin = 0
+    for match in _SENTENCE_END.finditer(text):
+        words = text[begin : match.start()].split()
+        last = words[-1].lower().rstrip(".") if words else ""
+        if match.group().startswith(".") and (last in _ABBREVIATIONS or len(last) == 1):
+            continue
+        sentences.append(text[begin : match.end()].strip())
+        begin = match.end()
+    sentences.append(text[begin:].strip())
+    return [s for s in sentences if any(ch.isalnum() for ch in s)]
+
+
+def _name_part(label: str) -> str:
+    return " ".join(re.sub(r"\([^)]*\)|<[^>]*>", " ", label).split())
+
+
+def _org_key(name: str) -> str:
+    return " ".join(_COMPANY_SUFFIX.sub(" ", re.sub(r"[^a-z0-9 ]+", " ", name.lower())).split())
+
+
+class Speakers:
+    """Decides which speaker labels are the customer and which contact each one is.
+
+    A label is customer-side when its name matches a contact (full or first name) or its
+    parenthesis names the account, e.g. "Dana (Acme)"; everything else is the rep's side.
+    """
+
+    def __init__(self, context: CrmContext) -> None:
+        self._contacts = context.contacts
+        self._account = _org_key(context.account.name)
+
+    def is_customer(self, label: str) -> bool:
+        for org in re.findall(r"\(([^)]*)\)", label):
+            key = _org_key(org)
+            if key and self._account and (key.startswith(self._account) or
+                                          self._account.startswith(key)):  # fmt: skip
+                return True
+        return bool(self._matching_contacts(label))
+
+    def contact(self, label: str) -> Contact | None:
+        """The one contact this label names, or None when none or several match."""
+        matches = self._matching_contacts(label)
+        return matches[0] if len(matches) == 1 else None
+
+    def first_name(self, label: str) -> str:
+        contact = self.contact(label)
+        name = contact.name if contact is not None else _name_part(label)
+        return name.split()[0] if name.split() else label
+
+    def _matching_contacts(self, label: str) -> list[Contact]:
+        name = _name_part(label).lower()
+        if not name:
+            return []
+        full = [c for c in self._contacts if " ".join(c.name.lower().split()) == name]
+        if full:
+            return full
+        first = name.split()[0]
+        if len(name.split()) > 1:
+            return []
+        return [c for c in self._contacts if c.name.lower().split()[:1] == [first]]
+
+
+def sentences_of(transcript: Transcript, speakers: Speakers) -> list[Sentence]:
+    result: list[Sentence] = []
+    for segment in transcript.segments:
+        customer = speakers.is_customer(segment.speaker)
+        parts = split_sentences(segment.text)
+        cursor = 0
+        for pos, part in enumerate(parts):
+            offset = segment.text.index(part, cursor)
+            cursor = offset + len(part)
+            result.append(
+                Sentence(
+                    segment=segment,
+                    text=part,
+                    offset=offset,
+                    position=pos,
+                    last_in_segment=pos == len(parts) - 1,
+                    customer=customer,
+                )
+            )
+    return result
+
+
+def span_evidence(sentences: Sequence[Sentence]) -> Evidence:
+    """One verbatim quote running from the first to the last of some sentences of one segment."""
+    segment = sentences[0].segment
+    begin = min(s.offset for s in sentences)
+    end = max(s.offset + len(s.text) for s in sentences)
+    return Evidence(
+        quote=segment.text[begin:end],
+        segment_indices=(segment.index,),
+        speaker=segment.speaker,
+        start=segment.start,
+    )
+
+
+def agreed_by_customer(sentence: Sentence, sentences: Sequence[Sentence], at: int) -> bool:
+    """True when a rep's closing sentence is answered "yes" (unhedged) by the customer next."""
+    if sentence.customer or not sentence.last_in_segment:
+        return False
+    following = next((s for s in sentences[at + 1 :] if s.segment is not sentence.segment), None)
+    if following is None or not following.customer or following.position != 0:
+        return False
+    if not lexicon.AGREEMENT.search(following.norm):
+        return False
+    return not (following.flags - {"question"})

@@ -1,0 +1,172 @@
+"""The composition root: the one place that picks concrete adapters.
+
+The CLI, the API and the worker each build a `Runtime` from settings; tests build one with their
+own clock, engine or CRM.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from agent.clock import SystemClock
+from agent.db.engine import Database
+from agent.db.tables import Meeting
+from agent.domain.fields import DEFAULT_POLICY, FieldPolicy
+from agent.domain.ports import Clock, CrmPort, ExtractionEngine
+from agent.services import meetings as meeting_service
+from agent.services import review
+from agent.services.apply import RecordLocks, apply_proposal
+from agent.services.proposals import extract_for_meeting, load_proposal
+from agent.services.review import Decision
+from agent.services.users import Actor
+from agent.settings import Settings
+from agent.worker.queue import InlineRunner, JobQueue, ThreadRunner
+
+log = logging.getLogger("engage")
+
+
+class Runner(Protocol):
+    def submit(
+        self, kind: str, payload: Mapping[str, Any], *, dedupe_key: str | None = None
+    ) -> str: ...
+
+    def stop(self) -> None: ...
+
+
+@dataclass(kw_only=True)
+class Runtime:
+    settings: Settings
+    db: Database
+    crm: CrmPort
+    engine: ExtractionEngine
+    clock: Clock
+    policy: FieldPolicy = DEFAULT_POLICY
+    locks: RecordLocks = field(default_factory=RecordLocks)
+    runner: Runner | None = None
+
+    @property
+    def prompt_version(self) -> str:
+        return self.settings.engage_prompt_version
+
+    def process_meeting(self, payload: Mapping[str, Any]) -> None:
+        with self.db.session() as session:
+            extract_for_meeting(
+                session,
+                meeting_id=str(payload["meeting_id"]),
+                crm=self.crm,
+                engine=self.engine,
+                policy=self.policy,
+                prompt_version=self.prompt_version,
+                now=self.clock.now(),
+            )
+
+    def apply(self, payload: Mapping[str, Any]) -> None:
+        apply_proposal(
+            db=self.db,
+            crm=self.crm,
+            proposal_id=str(payload["proposal_id"]),
+            clock=self.clock,
+            locks=self.locks,
+        )
+
+    def on_dead(self, kind: str, payload: Mapping[str, Any], reason: str) -> None:
+        """A dead job leaves its meeting visibly failed, with the reason."""
+        meeting_id = payload.get("meeting_id")
+        if kind == "process_meeting" and meeting_id:
+            with self.db.session() as session:
+                meeting_service.set_status(
+                    session, str(meeting_id), "failed", now=self.clock.now(), reason=reason
+                )
+
+    def job_queue(self, **options: Any) -> JobQueue:
+        handlers = {"process_meeting": self.process_meeting, "apply_proposal": self.apply}
+        return JobQueue(
+            db=self.db, clock=self.clock, handlers=handlers, on_dead=self.on_dead, **options
+        )
+
+    def start_jobs(self, *, background: bool) -> Runner:
+        jobs = self.job_queue()
+        self.runner = ThreadRunner(jobs) if background else InlineRunner(jobs)
+        return self.runner
+
+    def submit(
+        self, kind: str, payload: Mapping[str, Any], *, dedupe_key: str | None = None
+    ) -> str:
+        runner = self.runner or self.start_jobs(background=False)
+        return runner.submit(kind, payload, dedupe_key=dedupe_key)
+
+    def close(self) -> None:
+        if self.runner is not None:
+            self.runner.stop()
+        self.db.dispose()
+
+
+def build_runtime(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    engine: ExtractionEngine | None = None,
+    crm: CrmPort | None = None,
+) -> Runtime:
+    from agent.llm.factory import build_engine
+    from connectors import build_crm
+
+    settings.engage_home.mkdir(parents=True, exist_ok=True)
+    db = Database(settings.db_url)
+    db.migrate()
+    the_clock = clock or SystemClock()
+    return Runtime(
+        settings=settings,
+        db=db,
+        clock=the_clock,
+        crm=crm or build_crm(settings, clock=the_clock),
+        engine=engine or build_engine(settings.engine, settings),
+    )
+
+
+class Workflow:
+    """The use cases the API, the UI and the CLI share, each in its own unit of work."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.rt = runtime
+
+    def approve(
+        self, *, proposal_id: str, actor: Actor, approve_all: bool, decisions: list[Decision]
+    ) -> None:
+
+        rt = self.rt
+        with rt.db.session() as session:
+            proposal = load_proposal(session, proposal_id, actor)
+            meeting = session.get(Meeting, proposal.meeting_id)
+            assert meeting is not None
+            deal_id, day = meeting.deal_id, (meeting.end_at or meeting.start_at).date()
+        stages = rt.crm.read_context(deal_id).stages
+        with rt.db.session() as session:
+            ready = review.approve(
+                session,
+                proposal_id=proposal_id,
+                actor=actor,
+                approve_all=approve_all,
+                decisions=decisions,
+                policy=rt.policy,
+                stages=stages,
+                meeting_date=day,
+                now=rt.clock.now(),
+            )
+        if ready:
+            rt.submit("apply_proposal", {"proposal_id": proposal_id})
+
+    def reject(self, *, proposal_id: str, actor: Actor, change_ids: list[str]) -> None:
+        rt = self.rt
+        with rt.db.session() as session:
+            review.reject(
+                session,
+                proposal_id=proposal_id,
+                actor=actor,
+                change_ids=change_ids,
+                now=rt.clock.now(),
+            )
+        rt.submit("apply_proposal", {"proposal_id": proposal_id})

@@ -1,0 +1,1 @@
+"""Orchestration over the ports: brief, extract, review, apply."""

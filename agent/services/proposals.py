@@ -1,0 +1,253 @@
+"""Turning a meeting's transcript into a stored proposal, and reading proposals back.
+
+A proposal's state: pending → reviewed → applied (or partially applied when some changes ended
+in conflict or failure). A change's state: pending → approved | edited | rejected → applied |
+conflict | failed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from agent.db.tables import Meeting, Proposal, ProposedChangeRow
+from agent.domain.fields import FieldPolicy
+from agent.domain.models import Evidence, NextStep
+from agent.domain.ports import CrmReader, ExtractionEngine
+from agent.errors import Forbidden, InputError, NotFound
+from agent.ids import new_id
+from agent.services import meetings as meeting_service
+from agent.services.extract import ExtractionResult, run_extraction
+from agent.services.users import Actor
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChangeView:
+    id: str
+    field: str
+    object_type: str
+    object_id: str
+    contact_email: str | None
+    before: Any
+    after: Any
+    final_value: Any
+    evidence: dict[str, Any]
+    confidence: float
+    critical: bool
+    status: str
+    decided_by: str | None
+    conflict_value: Any
+    error: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProposalView:
+    id: str
+    meeting_id: str
+    meeting_title: str
+    rep_email: str
+    deal_id: str
+    status: str
+    engine: str
+    model: str
+    prompt_version: str
+    summary: str
+    next_steps: list[dict[str, Any]]
+    dropped: list[dict[str, Any]]
+    dropped_count: int
+    created_at: datetime
+    changes: list[ChangeView]
+
+
+def evidence_json(evidence: Evidence) -> dict[str, Any]:
+    return {
+        "quote": evidence.quote,
+        "segment_indices": list(evidence.segment_indices),
+        "speaker": evidence.speaker,
+        "start": evidence.start,
+    }
+
+
+def _step_json(step: NextStep) -> dict[str, Any]:
+    return {
+        "owner": step.owner,
+        "action": step.action,
+        "due": step.due,
+        "evidence": evidence_json(step.evidence) if step.evidence else None,
+    }
+
+
+def store_proposal(
+    session: Session, *, meeting_id: str, result: ExtractionResult, now: datetime
+) -> str:
+    output, validated = result.output, result.validated
+    proposal = Proposal(
+        id=new_id("prp"),
+        meeting_id=meeting_id,
+        status="pending",
+        engine=output.engine,
+        model=output.model,
+        prompt_version=output.prompt_version,
+        summary=validated.summary,
+        next_steps=[_step_json(s) for s in validated.next_steps],
+        dropped=[asdict(d) for d in validated.dropped],
+        tokens_prompt=output.usage.prompt,
+        tokens_completion=output.usage.completion,
+        latency_s=output.latency_s,
+        note_id=None,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(proposal)
+    for position, change in enumerate(validated.changes):
+        session.add(
+            ProposedChangeRow(
+                id=new_id("chg"),
+                proposal_id=proposal.id,
+                position=position,
+                field=change.field,
+                object_type=change.object_type.value,
+                object_id=change.object_id,
+                contact_email=change.contact_email,
+                before=change.before,
+                after=change.after,
+                final_value=None,
+                evidence=evidence_json(change.evidence),
+                confidence=change.confidence,
+                critical=change.critical,
+                status="pending",
+                decided_by=None,
+                decided_at=None,
+                applied_at=None,
+                conflict_value=None,
+                error=None,
+            )
+        )
+    meeting_service.set_status(session, meeting_id, "proposed", now=now)
+    session.flush()
+    return proposal.id
+
+
+def extract_for_meeting(
+    session: Session,
+    *,
+    meeting_id: str,
+    crm: CrmReader,
+    engine: ExtractionEngine,
+    policy: FieldPolicy,
+    prompt_version: str,
+    now: datetime,
+) -> str:
+    """Run the engine on the meeting's latest transcript with the deal's CRM context."""
+    meeting = session.get(Meeting, meeting_id)
+    if meeting is None:
+        raise NotFound(f"no meeting {meeting_id}")
+    transcript = meeting_service.latest_transcript(session, meeting_id)
+    if transcript is None:
+        raise InputError(f"meeting {meeting_id} has no transcript")
+    context = crm.read_context(meeting.deal_id)
+    meeting_date: date = (meeting.end_at or meeting.start_at).date()
+    result = run_extraction(
+        engine=engine,
+        transcript=transcript,
+        context=context,
+        meeting_date=meeting_date,
+        policy=policy,
+        prompt_version=prompt_version,
+    )
+    return store_proposal(session, meeting_id=meeting_id, result=result, now=now)
+
+
+def _change_view(row: ProposedChangeRow) -> ChangeView:
+    return ChangeView(
+        id=row.id,
+        field=row.field,
+        object_type=row.object_type,
+        object_id=row.object_id,
+        contact_email=row.contact_email,
+        before=row.before,
+        after=row.after,
+        final_value=row.final_value,
+        evidence=row.evidence,
+        confidence=row.confidence,
+        critical=row.critical,
+        status=row.status,
+        decided_by=row.decided_by,
+        conflict_value=row.conflict_value,
+        error=row.error,
+    )
+
+
+def load_proposal(session: Session, proposal_id: str, actor: Actor | None) -> Proposal:
+    """The proposal if the actor may see it (its meeting's rep or an admin; None = local CLI)."""
+    proposal = session.get(Proposal, proposal_id)
+    if proposal is None:
+        raise NotFound(f"no proposal {proposal_id}")
+    if actor is not None:
+        try:
+            meeting_service.load_meeting(session, proposal.meeting_id, actor)
+        except Forbidden:
+            raise Forbidden(f"proposal {proposal_id} belongs to another rep's meeting") from None
+    return proposal
+
+
+def changes_of(session: Session, proposal_id: str) -> list[ProposedChangeRow]:
+    return list(
+        session.scalars(
+            select(ProposedChangeRow)
+            .where(ProposedChangeRow.proposal_id == proposal_id)
+            .order_by(ProposedChangeRow.position)
+        )
+    )
+
+
+def view_proposal(session: Session, proposal: Proposal) -> ProposalView:
+    meeting = session.get(Meeting, proposal.meeting_id)
+    assert meeting is not None  # a foreign key guarantees it
+    rep = meeting_service.get_meeting_rep_email(session, meeting)
+    return ProposalView(
+        id=proposal.id,
+        meeting_id=proposal.meeting_id,
+        meeting_title=meeting.title,
+        rep_email=rep,
+        deal_id=meeting.deal_id,
+        status=proposal.status,
+        engine=proposal.engine,
+        model=proposal.model,
+        prompt_version=proposal.prompt_version,
+        summary=proposal.summary,
+        next_steps=list(proposal.next_steps),
+        dropped=list(proposal.dropped),
+        dropped_count=len(proposal.dropped),
+        created_at=proposal.created_at,
+        changes=[_change_view(c) for c in changes_of(session, proposal.id)],
+    )
+
+
+def get_proposal(session: Session, proposal_id: str, actor: Actor | None) -> ProposalView:
+    return view_proposal(session, load_proposal(session, proposal_id, actor))
+
+
+def list_proposals(
+    session: Session,
+    *,
+    actor: Actor | None,
+    status: str | None = None,
+    rep_email: str | None = None,
+) -> list[ProposalView]:
+    query = select(Proposal).join(Meeting, Meeting.id == Proposal.meeting_id)
+    if actor is not None and not actor.is_admin:
+        query = query.where(Meeting.rep_id == actor.id)
+    if status:
+        query = query.where(Proposal.status == status)
+    views = [
+        view_proposal(session, p)
+        for p in session.scalars(query.order_by(Proposal.created_at.desc()))
+    ]
+    if rep_email:
+        views = [v for v in views if v.rep_email == rep_email.strip().lower()]
+    return views

@@ -1,0 +1,1 @@
+"""Background jobs: processing meetings and applying approved proposals."""

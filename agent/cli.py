@@ -181,25 +181,32 @@ def process(
     rep: Annotated[str, typer.Option(help="The rep's email.")],
     on: Annotated[str | None, typer.Option("--date", help="Meeting date, YYYY-MM-DD.")] = None,
 ) -> None:
-    """Turn a transcript (VTT, JSON or `Name: text` lines) into a proposal; prints its id."""
+    """Turn a transcript (VTT, JSON, `Name: text` lines) or a recording (.wav, .mp3, .m4a,
+    .ogg, .flac: transcribed first) into a proposal; prints its id."""
+    from agent.domain.transcripts import parse_transcript
+    from agent.transcribe import build_transcriber, is_audio_file
+
     if not transcript_file.is_file():
         fail(f"no such file: {transcript_file}", 2)
     try:
         day = date.fromisoformat(on) if on else None
     except ValueError:
         fail(f"--date must be YYYY-MM-DD, not {on!r}", 2)
-    raw = transcript_file.read_bytes()
     fmt = {".vtt": "vtt", ".json": "json"}.get(transcript_file.suffix.lower())
     with runtime() as rt:
         with rt.db.session() as session:
             actor = find_user(session, email=rep)
-            meeting_id = ingest.create_call_from_transcript(
+        if is_audio_file(transcript_file):
+            transcript = build_transcriber(rt.settings).transcribe(transcript_file)
+        else:
+            transcript = parse_transcript(transcript_file.read_bytes(), fmt=fmt)
+        with rt.db.session() as session:
+            meeting_id = ingest.create_call(
                 session,
                 crm=ReadOnlyCrm(rt.crm),
                 deal_id=deal,
                 rep=actor,
-                raw=raw,
-                fmt=fmt,
+                transcript=transcript,
                 meeting_date=day,
                 now=rt.clock.now(),
             )
@@ -209,6 +216,24 @@ def process(
     if view.proposal_id is None:
         fail(f"meeting {meeting_id} failed: {view.failure_reason}", 1)
     print(view.proposal_id)
+
+
+@app.command()
+def transcribe(audio_file: Path, as_json: JsonFlag = False) -> None:
+    """Transcribe a recording and print WebVTT (speakers by channel when each has its own)."""
+    from agent.transcribe import build_transcriber
+    from agent.transcribe.render import audio_json, audio_vtt
+
+    try:
+        heard = build_transcriber(load_settings()).transcribe_with_details(audio_file)
+    except (ConfigError, InputError) as exc:
+        fail(str(exc), 2)
+    except EngageError as exc:
+        fail(str(exc), 1)
+    if as_json:
+        emit_json(audio_json(heard))
+        return
+    print(audio_vtt(heard), end="")
 
 
 @app.command()
@@ -350,6 +375,15 @@ def _register_eval() -> None:
 
 
 _register_eval()
+
+
+def _register_jobs() -> None:
+    from agent.worker.commands import register
+
+    register(app)
+
+
+_register_jobs()
 
 
 def main() -> None:

@@ -5,12 +5,14 @@ EngageError
 ├── InputError             fix the input: 4xx in the API, exit 2 in the CLI
 │   ├── NotFound
 │   ├── TranscriptFormatError
+│   ├── AudioError         not decodable audio, too long, too large, or no speech heard
 │   └── InvalidDecision    an approval/rejection that does not fit the proposal
 ├── Forbidden              the actor may not do this
 ├── TransientError         retry later (network, 5xx, rate limit with retry_after)
 └── PermanentError         give up and dead-letter
     ├── CrmError           the CRM refused (carries system, status, vendor code)
-    └── ExtractionError    the engine produced nothing usable
+    ├── ExtractionError    the engine produced nothing usable
+    └── TranscriptionError the transcriber ran out of time or memory, or crashed
 """
 
 from __future__ import annotations
@@ -33,6 +35,10 @@ class NotFound(InputError):
 
 
 class TranscriptFormatError(InputError):
+    pass
+
+
+class AudioError(InputError):
     pass
 
 
@@ -65,4 +71,8 @@ class CrmError(PermanentError):
 
 
 class ExtractionError(PermanentError):
+    pass
+
+
+class TranscriptionError(PermanentError):
     pass

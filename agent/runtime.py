@@ -15,15 +15,17 @@ from agent.clock import SystemClock
 from agent.db.engine import Database
 from agent.db.tables import Meeting
 from agent.domain.fields import DEFAULT_POLICY, FieldPolicy
+from agent.domain.ingestion import IngestKit
 from agent.domain.ports import Clock, CrmPort, ExtractionEngine
 from agent.services import meetings as meeting_service
 from agent.services import review
 from agent.services.apply import RecordLocks, apply_proposal
+from agent.services.extract import ExtractionOptions
 from agent.services.proposals import extract_for_meeting, load_proposal
 from agent.services.review import Decision
 from agent.services.users import Actor
 from agent.settings import Settings
-from agent.worker.queue import InlineRunner, JobQueue, ThreadRunner
+from agent.worker.queue import InlineRunner, JobQueue
 
 log = logging.getLogger("engage")
 
@@ -46,10 +48,21 @@ class Runtime:
     policy: FieldPolicy = DEFAULT_POLICY
     locks: RecordLocks = field(default_factory=RecordLocks)
     runner: Runner | None = None
+    ingest: IngestKit = field(default_factory=IngestKit)
 
     @property
     def prompt_version(self) -> str:
         return self.settings.engage_prompt_version
+
+    @property
+    def extraction_options(self) -> ExtractionOptions:
+        """Team domains, date order and (for a model) its context size, from settings."""
+        bounded = self.engine.name != "rules"
+        return ExtractionOptions(
+            internal_domains=self.settings.team_domains,
+            day_first=self.settings.day_first,
+            context_tokens=self.settings.engage_llm_context_tokens if bounded else None,
+        )
 
     def process_meeting(self, payload: Mapping[str, Any]) -> None:
         with self.db.session() as session:
@@ -61,6 +74,7 @@ class Runtime:
                 policy=self.policy,
                 prompt_version=self.prompt_version,
                 now=self.clock.now(),
+                options=self.extraction_options,
             )
 
     def apply(self, payload: Mapping[str, Any]) -> None:
@@ -82,14 +96,29 @@ class Runtime:
                 )
 
     def job_queue(self, **options: Any) -> JobQueue:
+        from agent.worker.ingest_jobs import IngestJobs
+
         handlers = {"process_meeting": self.process_meeting, "apply_proposal": self.apply}
+        handlers.update(IngestJobs(self).handlers())
         return JobQueue(
             db=self.db, clock=self.clock, handlers=handlers, on_dead=self.on_dead, **options
         )
 
     def start_jobs(self, *, background: bool) -> Runner:
+        """Inline for the CLI; for `engage serve`, a job thread and the periodic scheduler on
+        SQLite, or hand-off to the `engage worker` processes (procrastinate) on PostgreSQL."""
+        if background and self.db.url.startswith("postgresql"):
+            from agent.worker.procrastinate_queue import start_runner
+
+            self.runner = start_runner(self)
+            return self.runner
         jobs = self.job_queue()
-        self.runner = ThreadRunner(jobs) if background else InlineRunner(jobs)
+        if background:
+            from agent.worker.periodic import BackgroundRunner
+
+            self.runner = BackgroundRunner(self, jobs)
+        else:
+            self.runner = InlineRunner(jobs)
         return self.runner
 
     def submit(
@@ -102,6 +131,9 @@ class Runtime:
         if self.runner is not None:
             self.runner.stop()
         self.db.dispose()
+        release = getattr(self.crm, "close", None)
+        if callable(release):
+            release()
 
 
 def build_runtime(
@@ -112,7 +144,9 @@ def build_runtime(
     crm: CrmPort | None = None,
 ) -> Runtime:
     from agent.llm.factory import build_engine
+    from agent.worker.locks import record_locks
     from connectors import build_crm
+    from connectors.ingestion import build_ingest_kit
 
     settings.engage_home.mkdir(parents=True, exist_ok=True)
     db = Database(settings.db_url)
@@ -124,6 +158,8 @@ def build_runtime(
         clock=the_clock,
         crm=crm or build_crm(settings, clock=the_clock),
         engine=engine or build_engine(settings.engine, settings),
+        ingest=build_ingest_kit(settings),
+        locks=record_locks(db),
     )
 
 

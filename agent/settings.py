@@ -16,6 +16,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from agent.errors import ConfigError
 
 EngineName = Literal["rules", "openai"]
+_HOSTED_OPENAI_HOSTS = ("api.openai.com", ".openai.azure.com")
+"""Endpoints with OpenAI's own strict structured outputs, which may refuse length keywords."""
 
 
 class Settings(BaseSettings):
@@ -27,17 +29,106 @@ class Settings(BaseSettings):
     openai_api_key: SecretStr | None = Field(default=None, alias="OPENAI_API_KEY")
     openai_base_url: str | None = Field(default=None, alias="OPENAI_BASE_URL")
     engage_llm_model: str = Field(default="gpt-4o-mini", alias="ENGAGE_LLM_MODEL")
-    engage_llm_structured: Literal["strict", "prompt"] = Field(
+    engage_llm_structured: Literal["strict", "prompt", "grammar"] = Field(
         default="strict", alias="ENGAGE_LLM_STRUCTURED"
     )
+    engage_llm_timeout: float = Field(default=60.0, gt=0, alias="ENGAGE_LLM_TIMEOUT")
+    engage_llm_schema_limits: bool | None = Field(default=None, alias="ENGAGE_LLM_SCHEMA_LIMITS")
     engage_prompt_version: str = Field(default="v1", alias="ENGAGE_PROMPT_VERSION")
-    engage_crm: Literal["sandbox"] = Field(default="sandbox", alias="ENGAGE_CRM")
+    engage_llm_context_tokens: int | None = Field(
+        default=None, ge=4096, alias="ENGAGE_LLM_CONTEXT_TOKENS"
+    )
+    engage_date_order: Literal["auto", "dmy", "mdy"] = Field(
+        default="auto", alias="ENGAGE_DATE_ORDER"
+    )
+    engage_whisper_model: str = Field(default="base", min_length=1, alias="ENGAGE_WHISPER_MODEL")
+    engage_whisper_language: str | None = Field(default=None, alias="ENGAGE_WHISPER_LANGUAGE")
+    engage_audio_max_seconds: float = Field(default=7200.0, gt=0, alias="ENGAGE_AUDIO_MAX_SECONDS")
+    engage_audio_max_bytes: int = Field(default=500_000_000, gt=0, alias="ENGAGE_AUDIO_MAX_BYTES")
+    engage_audio_timeout: float = Field(default=3600.0, gt=0, alias="ENGAGE_AUDIO_TIMEOUT")
+    engage_audio_max_memory_mb: int = Field(
+        default=4096, ge=512, alias="ENGAGE_AUDIO_MAX_MEMORY_MB"
+    )
+    engage_crm: Literal["sandbox", "salesforce", "hubspot", "pipedrive"] = Field(
+        default="sandbox", alias="ENGAGE_CRM"
+    )
+    engage_secret_key: SecretStr | None = Field(default=None, alias="ENGAGE_SECRET_KEY")
+    engage_crm_field_map: Path | None = Field(default=None, alias="ENGAGE_CRM_FIELD_MAP")
+    salesforce_login_url: str = Field(
+        default="https://login.salesforce.com", alias="SALESFORCE_LOGIN_URL"
+    )
+    salesforce_client_id: str | None = Field(default=None, alias="SALESFORCE_CLIENT_ID")
+    salesforce_client_secret: SecretStr | None = Field(
+        default=None, alias="SALESFORCE_CLIENT_SECRET"
+    )
+    salesforce_username: str | None = Field(default=None, alias="SALESFORCE_USERNAME")
+    salesforce_private_key_file: Path | None = Field(
+        default=None, alias="SALESFORCE_PRIVATE_KEY_FILE"
+    )
+    salesforce_refresh_token: SecretStr | None = Field(
+        default=None, alias="SALESFORCE_REFRESH_TOKEN"
+    )
+    salesforce_api_version: str = Field(
+        default="59.0", pattern=r"^v?\d+\.\d$", alias="SALESFORCE_API_VERSION"
+    )
+    hubspot_base_url: str = Field(default="https://api.hubapi.com", alias="HUBSPOT_BASE_URL")
+    hubspot_access_token: SecretStr | None = Field(default=None, alias="HUBSPOT_ACCESS_TOKEN")
+    hubspot_client_id: str | None = Field(default=None, alias="HUBSPOT_CLIENT_ID")
+    hubspot_client_secret: SecretStr | None = Field(default=None, alias="HUBSPOT_CLIENT_SECRET")
+    hubspot_refresh_token: SecretStr | None = Field(default=None, alias="HUBSPOT_REFRESH_TOKEN")
+    pipedrive_base_url: str | None = Field(default=None, alias="PIPEDRIVE_BASE_URL")
+    pipedrive_api_token: SecretStr | None = Field(default=None, alias="PIPEDRIVE_API_TOKEN")
+    pipedrive_oauth_url: str = Field(
+        default="https://oauth.pipedrive.com", alias="PIPEDRIVE_OAUTH_URL"
+    )
+    pipedrive_client_id: str | None = Field(default=None, alias="PIPEDRIVE_CLIENT_ID")
+    pipedrive_client_secret: SecretStr | None = Field(default=None, alias="PIPEDRIVE_CLIENT_SECRET")
+    pipedrive_refresh_token: SecretStr | None = Field(default=None, alias="PIPEDRIVE_REFRESH_TOKEN")
     engage_session_secret: SecretStr | None = Field(default=None, alias="ENGAGE_SESSION_SECRET")
     engage_secure_cookies: bool = Field(default=False, alias="ENGAGE_SECURE_COOKIES")
+    # -- ingestion (webhooks, calendars, signals, jobs); README "Webhooks" documents each --
+    zoom_webhook_secret_token: SecretStr | None = Field(
+        default=None, alias="ZOOM_WEBHOOK_SECRET_TOKEN"
+    )
+    zoom_account_id: str | None = Field(default=None, alias="ZOOM_ACCOUNT_ID")
+    zoom_client_id: str | None = Field(default=None, alias="ZOOM_CLIENT_ID")
+    zoom_client_secret: SecretStr | None = Field(default=None, alias="ZOOM_CLIENT_SECRET")
+    google_calendar_channel_token: SecretStr | None = Field(
+        default=None, alias="GOOGLE_CALENDAR_CHANNEL_TOKEN"
+    )
+    google_oauth_client_id: str | None = Field(default=None, alias="GOOGLE_OAUTH_CLIENT_ID")
+    google_oauth_client_secret: SecretStr | None = Field(
+        default=None, alias="GOOGLE_OAUTH_CLIENT_SECRET"
+    )
+    google_oauth_refresh_token: SecretStr | None = Field(
+        default=None, alias="GOOGLE_OAUTH_REFRESH_TOKEN"
+    )
+    graph_client_state: SecretStr | None = Field(default=None, alias="GRAPH_CLIENT_STATE")
+    graph_tenant_id: str | None = Field(default=None, alias="GRAPH_TENANT_ID")
+    graph_client_id: str | None = Field(default=None, alias="GRAPH_CLIENT_ID")
+    graph_client_secret: SecretStr | None = Field(default=None, alias="GRAPH_CLIENT_SECRET")
+    engage_public_url: str | None = Field(default=None, alias="ENGAGE_PUBLIC_URL")
+    engage_team_domains: str = Field(default="", alias="ENGAGE_TEAM_DOMAINS")
+    engage_signals_secret: SecretStr | None = Field(default=None, alias="ENGAGE_SIGNALS_SECRET")
+    engage_brief_lead_minutes: int = Field(default=60, ge=1, alias="ENGAGE_BRIEF_LEAD_MINUTES")
+    engage_reconcile_minutes: int = Field(default=15, ge=1, alias="ENGAGE_RECONCILE_MINUTES")
 
     @field_validator("openai_base_url")
     @classmethod
     def _check_base_url(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        parsed = urlparse(value)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise ValueError("must be an http:// or https:// URL")
+        return value.rstrip("/")
+
+    @field_validator(
+        "salesforce_login_url", "hubspot_base_url", "pipedrive_base_url", "pipedrive_oauth_url"
+    )
+    @classmethod
+    def _check_crm_url(cls, value: str | None) -> str | None:
+        """CRM base URLs: https in production, http allowed so a local fake can stand in."""
         if value is None or value == "":
             return None
         parsed = urlparse(value)
@@ -66,6 +157,29 @@ class Settings(BaseSettings):
         if self.engage_engine is not None:
             return self.engage_engine
         return "openai" if (self.openai_api_key or self.openai_base_url) else "rules"
+
+    @property
+    def llm_schema_limits(self) -> bool:
+        """Send `maxLength`/`maxItems` to the endpoint? Self-hosted servers turn them into grammar
+        that stops a looping small model; hosted OpenAI's strict mode may refuse them. Pydantic
+        enforces them on our side either way."""
+        if self.engage_llm_schema_limits is not None:
+            return self.engage_llm_schema_limits
+        if self.openai_base_url is None:
+            return False
+        host = urlparse(self.openai_base_url).hostname or ""
+        return not host.endswith(_HOSTED_OPENAI_HOSTS)
+
+    @property
+    def day_first(self) -> bool | None:
+        """How a numeric date like 03/04 reads: None (`auto`) refuses one both orders fit."""
+        return {"auto": None, "dmy": True, "mdy": False}[self.engage_date_order]
+
+    @property
+    def team_domains(self) -> frozenset[str]:
+        """The team's own email domains (ENGAGE_TEAM_DOMAINS, comma-separated): internal people."""
+        parts = (d.strip().lower().removeprefix("@") for d in self.engage_team_domains.split(","))
+        return frozenset(d for d in parts if d)
 
     @property
     def db_url(self) -> str:

@@ -81,27 +81,33 @@ def register(app: typer.Typer, *, embedder_factory: EmbedderFactory = MiniLMEmbe
                 err=err,
                 embedder_factory=embedder_factory,
             )
+            if json_out:
+                write_json(report, json_out)
+            if html_out:
+                write_html(report, html_out)
+            print_table(report, Console())
+            if base is not None:
+                _gate(base, report, max_drop=max_drop, baseline=baseline, err=err)
         except (InputError, ConfigError) as exc:
-            err.print(f"[bold red]error:[/] {exc}", highlight=False)
+            _say(err, f"[bold red]error:[/] {exc}")
             raise typer.Exit(2) from None
-        if json_out:
-            write_json(report, json_out)
-        if html_out:
-            write_html(report, html_out)
-        print_table(report, Console())
-        if base is None:
-            return
-        try:
-            regressions = compare_reports(base, report, max_drop=max_drop)
-        except InputError as exc:
-            err.print(f"[bold red]error:[/] {exc}", highlight=False)
-            raise typer.Exit(2) from None
-        if regressions:
-            err.print(f"[bold red]gate failed[/] (allowed drop {max_drop}):", highlight=False)
-            for regression in regressions:
-                err.print(f"  {regression}", highlight=False)
-            raise typer.Exit(1)
-        err.print(f"gate passed against {baseline} (allowed drop {max_drop})", highlight=False)
+
+
+def _say(err: Console, message: str) -> None:
+    """One message on stderr, never wrapped, so scripts can grep it."""
+    err.print(message, highlight=False, soft_wrap=True)
+
+
+def _gate(
+    base: Report, report: Report, *, max_drop: float, baseline: Path | None, err: Console
+) -> None:
+    regressions = compare_reports(base, report, max_drop=max_drop)
+    if regressions:
+        _say(err, f"[bold red]gate failed[/] (allowed drop {max_drop}):")
+        for regression in regressions:
+            _say(err, f"  {regression}")
+        raise typer.Exit(1)
+    _say(err, f"gate passed against {baseline} (allowed drop {max_drop})")
 
 
 def _run(

@@ -23,10 +23,10 @@ from agent.domain.models import (
     Deal,
     FieldValueT,
     ObjectType,
-    Segment,
     Transcript,
 )
-from agent.errors import InputError
+from agent.domain.transcripts import parse_transcript
+from agent.errors import InputError, TranscriptFormatError
 
 UNSCORED_FIELDS = frozenset({"deal.next_step"})
 """Free-text restatements of the next steps; the next-steps metric scores that content instead."""
@@ -168,22 +168,27 @@ def parse_call(
 
 
 def _transcript(check: _Line, value: object) -> Transcript:
-    segments: list[Segment] = []
+    """Checked here for a line-numbered message, then read by the service's own parser."""
+    checked: list[dict[str, object]] = []
+    previous = 0.0
     for i, item in enumerate(check.items(value, "transcript", min_items=1)):
         seg = check.obj(item, f"transcript[{i}]")
         start = check.number(seg.get("start", 0.0), f"transcript[{i}].start") or 0.0
-        if segments and start < segments[-1].start:
+        if start < previous:
             raise check.fail(f"transcript[{i}].start goes back in time")
-        segments.append(
-            Segment(
-                index=i,
-                speaker=check.text(seg.get("speaker"), f"transcript[{i}].speaker") or "",
-                text=check.text(seg.get("text"), f"transcript[{i}].text") or "",
-                start=start,
-                end=check.number(seg.get("end"), f"transcript[{i}].end", optional=True),
-            )
+        previous = start
+        checked.append(
+            {
+                "speaker": check.text(seg.get("speaker"), f"transcript[{i}].speaker"),
+                "text": check.text(seg.get("text"), f"transcript[{i}].text"),
+                "start": start,
+                "end": check.number(seg.get("end"), f"transcript[{i}].end", optional=True),
+            }
         )
-    return Transcript(segments=tuple(segments), source_format="json")
+    try:
+        return parse_transcript(json.dumps(checked), fmt="json")
+    except TranscriptFormatError as exc:
+        raise check.fail(f"transcript: {exc}") from None
 
 
 def _context(check: _Line, ctx: Mapping[str, Any], call_id: str) -> CrmContext:

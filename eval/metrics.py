@@ -259,16 +259,15 @@ def quote_occurs(quote: str, transcript: Transcript) -> bool:
     return needle in fold(" ".join(s.text for s in transcript.segments))
 
 
-def evidence_validity(
-    predicted: Sequence[PredictedUpdate], transcript: Transcript
-) -> tuple[int, int]:
-    """(valid, total) over every predicted update, scored or not."""
-    return sum(quote_occurs(p.quote, transcript) for p in predicted), len(predicted)
+def evidence_flags(predicted: Sequence[PredictedUpdate], transcript: Transcript) -> list[bool]:
+    """For every predicted update, scored or not, whether its quote occurs in the transcript;
+    evidence validity is the share of True over a run."""
+    return [quote_occurs(p.quote, transcript) for p in predicted]
 
 
 def cosine(a: Vector, b: Vector) -> float:
     dot = sum(x * y for x, y in zip(a, b, strict=True))
-    norm = math.sqrt(sum(x * x for x in a)) * math.sqrt(sum(y * y for y in b))
+    norm = math.sqrt(sum(x * x for x in a) * sum(y * y for y in b))
     return dot / norm if norm else 0.0
 
 

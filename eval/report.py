@@ -108,53 +108,55 @@ def _step_json(s: Step) -> dict[str, Any]:
     return {"owner": s.owner, "action": s.action, "due": s.due}
 
 
+def _field_diff(score: CallScore) -> dict[str, Any]:
+    match, said = score.fields, score.call.transcript
+    return {
+        "hits": [{"gold": _gold_json(g), "predicted": _pred_json(p, said)} for g, p in match.hits],
+        "wrong": [
+            {"gold": _gold_json(g), "predicted": _pred_json(p, said)} for g, p in match.wrong
+        ],
+        "missed": [_gold_json(g) for g in match.missed],
+        "extra": [_pred_json(p, said) for p in match.extra],
+        "unscored": [_pred_json(p, said) for p in match.unscored],
+        "dropped_by_validation": list(score.prediction.dropped),
+    }
+
+
+def _steps_diff(score: CallScore) -> dict[str, Any]:
+    pairs = [
+        {
+            "gold": _step_json(p.gold),
+            "predicted": _step_json(p.predicted),
+            "cosine": round(p.cosine, 3),
+            "owner_ok": p.owner_ok,
+            "due_ok": p.due_ok,
+        }
+        for p in score.steps.pairs
+    ]
+    return {
+        "pairs": pairs,
+        "missed": [_step_json(s) for s in score.steps.missed],
+        "extra": [_step_json(s) for s in score.steps.extra],
+    }
+
+
 def call_entry(score: CallScore) -> dict[str, Any]:
     """One call's metrics and its gold/predicted diff."""
-    pred, match = score.prediction, score.fields
-    ok = score.call.transcript
-    gold_points = score.call.gold.key_points
+    pred = score.prediction
+    sentences = zip(score.summary_sentences, score.faithful, strict=True)
+    points = zip(score.call.gold.key_points, score.key_points, strict=True)
     return {
         "id": score.call.id,
         "error": pred.error,
         "cached": pred.cached,
         "metrics": _metrics([score]),
-        "field_updates": {
-            "hits": [
-                {"gold": _gold_json(g), "predicted": _pred_json(p, ok)} for g, p in match.hits
-            ],
-            "wrong": [
-                {"gold": _gold_json(g), "predicted": _pred_json(p, ok)} for g, p in match.wrong
-            ],
-            "missed": [_gold_json(g) for g in match.missed],
-            "extra": [_pred_json(p, ok) for p in match.extra],
-            "unscored": [_pred_json(p, ok) for p in match.unscored],
-            "dropped_by_validation": list(pred.dropped),
-        },
-        "unchanged_violations": [_pred_json(p, ok) for p in score.violations],
-        "next_steps": {
-            "pairs": [
-                {
-                    "gold": _step_json(p.gold),
-                    "predicted": _step_json(p.predicted),
-                    "cosine": round(p.cosine, 3),
-                    "owner_ok": p.owner_ok,
-                    "due_ok": p.due_ok,
-                }
-                for p in score.steps.pairs
-            ],
-            "missed": [_step_json(s) for s in score.steps.missed],
-            "extra": [_step_json(s) for s in score.steps.extra],
-        },
+        "field_updates": _field_diff(score),
+        "unchanged_violations": [_pred_json(p, score.call.transcript) for p in score.violations],
+        "next_steps": _steps_diff(score),
         "summary": {
             "text": pred.summary,
-            "sentences": [
-                {"text": t, "supported": f}
-                for t, f in zip(score.summary_sentences, score.faithful, strict=True)
-            ],
-            "key_points": [
-                {"text": t, "covered": c}
-                for t, c in zip(gold_points, score.key_points, strict=True)
-            ],
+            "sentences": [{"text": t, "supported": f} for t, f in sentences],
+            "key_points": [{"text": t, "covered": c} for t, c in points],
         },
     }
 
@@ -257,7 +259,7 @@ def print_table(report: Report, console: Console) -> None:
 def _show(value: FieldValueT) -> str:
     if isinstance(value, list):
         return ", ".join(value) if value else "(none)"
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, int | float) and not isinstance(value, bool) and float(value).is_integer():
         return f"{value:,.0f}"
     return "(none)" if value is None else str(value)
 

@@ -129,8 +129,27 @@ def build_cached_engine(
 
     settings = get_settings()
     engine = build_engine(name, settings, prompt_version=prompt_version)
-    model = settings.engage_llm_model if name == "openai" else name
+    model = name
+    if name == "openai":
+        # The same model name behind another endpoint or output mode answers differently.
+        endpoint = settings.openai_base_url or "default endpoint"
+        model = f"{settings.engage_llm_model} @ {endpoint} ({settings.engage_llm_structured})"
     return CachingEngine(engine, root=cache_dir, model=model, enabled=use_cache)
+
+
+def _cached(
+    engine: str | ExtractionEngine,
+    *,
+    model: str | None,
+    prompt_version: str | None,
+    cache_dir: Path,
+    use_cache: bool,
+) -> CachingEngine:
+    if isinstance(engine, str):
+        return build_cached_engine(
+            engine, prompt_version=prompt_version, cache_dir=cache_dir, use_cache=use_cache
+        )
+    return CachingEngine(engine, root=cache_dir, model=model or engine.name, enabled=use_cache)
 
 
 def run_eval(
@@ -155,26 +174,21 @@ def run_eval(
             ids = known_ids if known_ids is not None else {c.id for c in calls}
             path = Path(engine.removeprefix(REPLAY_PREFIX))
             predictions = replay_predictions(calls, path, known_ids=ids)
-            for _ in calls:
+            for _ in predictions:
                 advance()
         else:
-            cached = (
-                build_cached_engine(
-                    engine, prompt_version=prompt_version, cache_dir=cache_dir, use_cache=use_cache
-                )
-                if isinstance(engine, str)
-                else CachingEngine(
-                    engine, root=cache_dir, model=model or engine.name, enabled=use_cache
-                )
+            cached = _cached(
+                engine,
+                model=model,
+                prompt_version=prompt_version,
+                cache_dir=cache_dir,
+                use_cache=use_cache,
             )
             predictions = engine_predictions(
                 calls, cached, prompt_version=prompt_version, jobs=jobs, advance=advance
             )
-    scores: list[CallScore] = []
     with _progress(console, len(calls), "scoring") as advance:
-        for call, prediction in zip(calls, predictions, strict=True):
-            scores.append(score_call(call, prediction, embedder))
-            advance()
+        scores = [_scored(c, p, embedder, advance) for c, p in zip(calls, predictions, strict=True)]
     ran = [p for p in predictions if p.error is None]
     return EvalRun(
         dataset=dataset,
@@ -186,3 +200,11 @@ def run_eval(
         embedder=embedder.name,
         embedder_load_seconds=getattr(embedder, "load_seconds", None),
     )
+
+
+def _scored(
+    call: EvalCall, prediction: Prediction, embedder: Embedder, advance: Advance
+) -> CallScore:
+    score = score_call(call, prediction, embedder)
+    advance()
+    return score

@@ -15,11 +15,11 @@ from eval.embeddings import Embedder
 from eval.metrics import (
     FieldMatch,
     StepMatch,
+    evidence_flags,
     faithfulness,
     key_point_coverage,
     match_field_updates,
     match_next_steps,
-    quote_occurs,
     split_sentences,
     unchanged_violations,
 )
@@ -79,7 +79,7 @@ def score_call(
         prediction=prediction,
         fields=match_field_updates(call.gold.field_updates, updates, policy=policy),
         violations=tuple(unchanged_violations(call.gold.unchanged, updates)),
-        evidence_ok=tuple(quote_occurs(u.quote, call.transcript) for u in updates),
+        evidence_ok=tuple(evidence_flags(updates, call.transcript)),
         steps=match_next_steps(
             call.gold.next_steps, prediction.next_steps, embedder, sides=owner_sides(call)
         ),

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from starlette.middleware.sessions import SessionMiddleware
 
 from agent import __version__
-from agent.api.routes import api, pages
+from agent.api.routes import api, links, pages, signals, webhooks
 from agent.errors import Forbidden, InputError, NotFound, TransientError
 from agent.runtime import Runtime
 
@@ -71,4 +71,7 @@ def create_app(runtime: Runtime) -> FastAPI:
 
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(webhooks.router)
+    app.include_router(signals.router)
+    app.include_router(links.router)
     return app

@@ -174,3 +174,93 @@ class Job(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+# -- ingestion: webhooks, meeting links, calendar channels, signals, prepared briefs ----------
+
+
+class WebhookEvent(Base):
+    """Every webhook delivery Engage accepted, once per event key: redeliveries find their row."""
+
+    __tablename__ = "webhook_events"
+    __table_args__ = (UniqueConstraint("source", "event_key"),)
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    source: Mapped[str] = mapped_column(String(32))
+    event_key: Mapped[str] = mapped_column(String(300))
+    event_type: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16))
+    job_id: Mapped[str | None] = mapped_column(String(32))
+    received_at: Mapped[datetime]
+
+
+class MeetingLink(Base):
+    """How a meeting was tied to the CRM: linked, ambiguous (the rep picks), or unmatched."""
+
+    __tablename__ = "meeting_links"
+    meeting_id: Mapped[str] = mapped_column(ForeignKey("meetings.id"), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    account_id: Mapped[str | None] = mapped_column(String(64))
+    contact_ids: Mapped[list[Any]] = mapped_column(JSON)
+    candidates: Mapped[list[Any]] = mapped_column(JSON)
+    conference_key: Mapped[str | None] = mapped_column(String(300), index=True)
+    updated_at: Mapped[datetime]
+
+
+class MeetingRef(Base):
+    """Another system's id for a meeting (a Zoom instance, a Teams meeting): one meeting each."""
+
+    __tablename__ = "meeting_refs"
+    system: Mapped[str] = mapped_column(String(32), primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(300), primary_key=True)
+    meeting_id: Mapped[str] = mapped_column(ForeignKey("meetings.id"), index=True)
+    created_at: Mapped[datetime]
+
+
+class CalendarChannel(Base):
+    """A push channel (Google) or subscription (Graph) on one rep's calendar, and its sync state."""
+
+    __tablename__ = "calendar_channels"
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    provider: Mapped[str] = mapped_column(String(16))
+    rep_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    calendar_id: Mapped[str] = mapped_column(String(320))
+    resource_id: Mapped[str | None] = mapped_column(String(300))
+    sync_token: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    expires_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class SignalRow(Base):
+    """A buying signal kept in Engage (never in the CRM), linked by email or domain."""
+
+    __tablename__ = "signals"
+    __table_args__ = (UniqueConstraint("source", "external_id"),)
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    source: Mapped[str] = mapped_column(String(64))
+    external_id: Mapped[str | None] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(32))
+    email: Mapped[str | None] = mapped_column(String(320))
+    domain: Mapped[str | None] = mapped_column(String(255), index=True)
+    account_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    contact_id: Mapped[str | None] = mapped_column(String(64))
+    deal_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    summary: Mapped[str] = mapped_column(Text)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    suggestion: Mapped[str | None] = mapped_column(Text)
+    suggestion_status: Mapped[str] = mapped_column(String(16))
+    decided_by: Mapped[str | None] = mapped_column(String(320))
+    occurred_at: Mapped[datetime]
+    received_at: Mapped[datetime]
+
+
+class PreparedBrief(Base):
+    """A brief made ahead of a scheduled meeting, with a fingerprint of the CRM state it read."""
+
+    __tablename__ = "prepared_briefs"
+    meeting_id: Mapped[str] = mapped_column(ForeignKey("meetings.id"), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)
+    prepared_at: Mapped[datetime]

@@ -232,3 +232,13 @@ class ValidatedExtraction:
     next_steps: tuple[NextStep, ...]
     changes: tuple[ProposedChange, ...]
     dropped: tuple[DroppedChange, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class IdentityMatch:
+    """CRM records found for a set of normalized emails and company domains (meeting linking)."""
+
+    contacts: tuple[Contact, ...] = ()
+    accounts: tuple[Account, ...] = ()
+    open_deals: tuple[Deal, ...] = ()
+    """Open deals of the matched accounts (those of matched contacts included)."""

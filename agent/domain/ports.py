@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from agent.domain.fields import FieldPolicy
@@ -18,6 +19,7 @@ from agent.domain.models import (
     EngineOutput,
     FieldRef,
     FieldValueT,
+    IdentityMatch,
     ObjectType,
     RecordWrite,
     Transcript,
@@ -46,6 +48,11 @@ class CrmReader(Protocol):
 
     def get_record(self, object_type: ObjectType, object_id: str) -> dict[str, FieldValueT]:
         """One record as canonical attributes, for `engage crm show`."""
+        ...
+
+    def match_identities(self, *, emails: Sequence[str], domains: Sequence[str]) -> IdentityMatch:
+        """Contacts by normalized email, accounts by normalized domain (or of those contacts),
+        and the open deals of those accounts; unknown ones are simply absent."""
         ...
 
 
@@ -80,6 +87,10 @@ class ExtractionRequest:
     meeting_date: date
     policy: FieldPolicy
     prompt_version: str
+    attendees: tuple[str, ...] = ()
+    """The meeting's attendee emails (the rep's included), for telling speakers' sides apart."""
+    internal_domains: frozenset[str] = frozenset()
+    """The seller's own email domains: attendees there are the rep's side."""
 
 
 class ExtractionEngine(Protocol):
@@ -89,3 +100,24 @@ class ExtractionEngine(Protocol):
     def name(self) -> str: ...
 
     def extract(self, request: ExtractionRequest) -> EngineOutput: ...
+
+
+@runtime_checkable
+class BoundedContext(Protocol):
+    """An engine whose model reads at most `context_tokens` tokens per request.
+
+    Extraction splits longer transcripts into parts that fit, so an engine need not.
+    """
+
+    @property
+    def context_tokens(self) -> int: ...
+
+
+class Transcriber(Protocol):
+    """Turns a recording into a timestamped transcript, or refuses it before spending time on it.
+
+    Audio arrives from outside, so an adapter bounds what a file may cost (length, size, time,
+    memory) and raises `AudioError` for anything it will not or cannot decode.
+    """
+
+    def transcribe(self, path: Path) -> Transcript: ...

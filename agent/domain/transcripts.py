@@ -19,10 +19,13 @@ from agent.domain.models import Segment, Transcript
 from agent.errors import TranscriptFormatError
 
 __all__ = [
+    "AUDIO_BY_CHANNEL",
+    "AUDIO_MIXED",
     "FORMATS",
     "UNKNOWN_SPEAKER",
     "detect_format",
     "parse_transcript",
+    "speakers_unknown",
     "split_speaker",
     "to_vtt",
 ]
@@ -30,6 +33,10 @@ __all__ = [
 FORMATS = ("vtt", "json", "plain")
 UNKNOWN_SPEAKER = "Unknown"
 """The speaker of a cue that names nobody (Zoom leaves unidentified speech unprefixed)."""
+AUDIO_BY_CHANNEL = "audio-channels"
+"""`source_format` of a transcript heard from audio with one channel per speaker."""
+AUDIO_MIXED = "audio-mixed"
+"""`source_format` of a transcript heard from one mixed track: who said what is unknown."""
 
 _MAX_LABEL_CHARS = 64
 _MAX_LABEL_WORDS = 6
@@ -87,6 +94,11 @@ def parse_transcript(raw: str | bytes, *, fmt: str | None = None) -> Transcript:
         for i, t in enumerate(turns)
     )
     return Transcript(segments=segments, source_format=chosen)
+
+
+def speakers_unknown(transcript: Transcript) -> bool:
+    """True when the transcript came from mixed audio, so no segment's speaker can be trusted."""
+    return transcript.source_format == AUDIO_MIXED
 
 
 def detect_format(text: str) -> str:

@@ -1,16 +1,20 @@
 """The gate between an engine's output and the rep's screen.
 
 Nothing an engine says reaches a proposal unless it names a canonical, writable field of the
-meeting's own records, resolves to a valid value, and rests on a quote that occurs in the
-transcript and speaks to the field. Every refusal is kept with its reason and counted.
+meeting's own records, resolves to a valid value, and rests on a quote that occurs in the cited
+segments and states that very value: not as a condition, hedge, question, past value or rep's
+wish, not corrected right after, and (for deal values) said or agreed by the customer. Every
+refusal is kept with its reason and counted.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
-from agent.domain.evidence import locate, speaks_to_field
-from agent.domain.fields import FieldPolicy, FieldSpec
+from agent.domain.evidence import FieldFacts, locate, prepare, speaks_to_field, value_spans
+from agent.domain.fields import FieldKind, FieldPolicy, FieldSpec
+from agent.domain.guards import GuardInput, guard_reason
 from agent.domain.models import (
     CrmContext,
     DroppedChange,
@@ -23,7 +27,21 @@ from agent.domain.models import (
     Transcript,
     ValidatedExtraction,
 )
-from agent.domain.normalize import normalize_value, parse_date
+from agent.domain.normalize import match_stage, normalize_value, parse_date
+from agent.domain.roles import SpeakerRoles, resolve_roles
+
+_VALUE_KINDS = frozenset({FieldKind.AMOUNT, FieldKind.DATE, FieldKind.PICKLIST})
+"""Kinds whose value is looked for in the quote, and whose statement is checked clause by clause."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Call:
+    transcript: Transcript
+    context: CrmContext
+    policy: FieldPolicy
+    meeting_date: date
+    roles: SpeakerRoles
+    day_first: bool | None
 
 
 def current_value(context: CrmContext, spec: FieldSpec, object_id: str) -> FieldValueT:
@@ -77,32 +95,42 @@ def _target(spec: FieldSpec, update: RawFieldUpdate, context: CrmContext) -> tup
     return contact.id, contact.email
 
 
-def _check(
-    update: RawFieldUpdate,
-    *,
-    transcript: Transcript,
-    context: CrmContext,
-    policy: FieldPolicy,
-    meeting_date: date,
-) -> ProposedChange:
-    spec = policy.spec(update.field)
+def _check(update: RawFieldUpdate, call: _Call) -> ProposedChange:
+    spec = call.policy.spec(update.field)
     if spec is None:
         raise ValueError(f"unknown field {update.field!r}")
     if not spec.writable:
         raise ValueError(f"{spec.name} is not writable by Engage")
-    object_id, contact_email = _target(spec, update, context)
-    try:
-        after = normalize_value(
-            spec, update.value, meeting_date=meeting_date, stages=context.stages
-        )
-    except ValueError as exc:
-        raise ValueError(str(exc)) from None
-    found = locate(update.evidence, transcript)
+    object_id, contact_email = _target(spec, update, call.context)
+    after = normalize_value(
+        spec,
+        update.value,
+        meeting_date=call.meeting_date,
+        stages=call.context.stages,
+        currency=call.context.deal.currency,
+        day_first=call.day_first,
+    )
+    found = locate(update.evidence, call.transcript)
     if not found.ok:
         raise ValueError(found.reason or "evidence not found")
-    before = current_value(context, spec, object_id)
-    if not speaks_to_field(spec.kind.value, found.evidence.quote, after, before):
-        raise ValueError(f"the quote does not speak to {spec.name}")
+    before = current_value(call.context, spec, object_id)
+    spans = _stated(spec, found.evidence.quote, after, before, call)
+    reason = guard_reason(
+        GuardInput(
+            kind=spec.kind.value,
+            value=after,
+            evidence=found.evidence,
+            spans=spans,
+            transcript=call.transcript,
+            roles=call.roles,
+            meeting_date=call.meeting_date,
+            outcome=_outcome(after, call.context.stages)
+            if spec.kind is FieldKind.PICKLIST
+            else None,
+        )
+    )
+    if reason is not None:
+        raise ValueError(reason)
     if same_value(before, after):
         raise ValueError("already the CRM's value")
     return ProposedChange(
@@ -118,13 +146,46 @@ def _check(
     )
 
 
-def _next_steps(steps: tuple[NextStep, ...], meeting_date: date) -> tuple[NextStep, ...]:
+def _stated(
+    spec: FieldSpec, quote: str, after: FieldValueT, before: FieldValueT, call: _Call
+) -> list[tuple[int, int]]:
+    """Where the quote says the value; `ValueError` when it does not speak to the field at all."""
+    facts = FieldFacts(
+        before=before,
+        meeting_date=call.meeting_date,
+        stages=call.context.stages,
+        day_first=call.day_first,
+    )
+    if spec.kind in _VALUE_KINDS:
+        spans = value_spans(spec.kind.value, prepare(quote), after, facts)
+        if spans:
+            return spans
+    elif speaks_to_field(spec.kind.value, quote, after, before):
+        return []
+    raise ValueError(f"the quote does not speak to {spec.name}")
+
+
+def _outcome(stage: FieldValueT, stages: tuple[str, ...]) -> str | None:
+    """`won` or `lost` for a closed stage: its evidence may be past ("we signed") or a denial."""
+    for outcome, query in (("lost", "closed lost"), ("won", "closed won")):
+        if stage == match_stage(query, stages):
+            return outcome
+    return None
+
+
+def _next_steps(
+    steps: tuple[NextStep, ...], meeting_date: date, day_first: bool | None
+) -> tuple[NextStep, ...]:
     kept: list[NextStep] = []
     for step in steps:
         action = " ".join(step.action.split())
         if not action:
             continue
-        due = parse_date(step.due, meeting_date=meeting_date) if step.due else None
+        due = (
+            parse_date(step.due, meeting_date=meeting_date, day_first=day_first)
+            if step.due
+            else None
+        )
         kept.append(
             NextStep(
                 owner=step.owner.strip() or "rep",
@@ -143,19 +204,28 @@ def validate_output(
     context: CrmContext,
     policy: FieldPolicy,
     meeting_date: date,
+    roles: SpeakerRoles | None = None,
+    day_first: bool | None = None,
 ) -> ValidatedExtraction:
-    """Keep what passes every check; when a field is stated twice the latest statement wins."""
+    """Keep what passes every check; when a field is stated twice the latest statement wins.
+
+    `roles` places the speakers (by default from the CRM contacts and the labels alone);
+    `day_first` is the locale's order for numeric dates.
+    """
+    call = _Call(
+        transcript=transcript,
+        context=context,
+        policy=policy,
+        meeting_date=meeting_date,
+        roles=roles
+        or resolve_roles(labels=[s.speaker for s in transcript.segments], context=context),
+        day_first=day_first,
+    )
     accepted: dict[tuple[str, str], ProposedChange] = {}
     dropped: list[DroppedChange] = []
     for update in output.field_updates:
         try:
-            change = _check(
-                update,
-                transcript=transcript,
-                context=context,
-                policy=policy,
-                meeting_date=meeting_date,
-            )
+            change = _check(update, call)
         except ValueError as exc:
             dropped.append(DroppedChange(field=update.field, value=update.value, reason=str(exc)))
             continue
@@ -179,7 +249,7 @@ def validate_output(
             )
     return ValidatedExtraction(
         summary=output.summary.strip(),
-        next_steps=_next_steps(output.next_steps, meeting_date),
+        next_steps=_next_steps(output.next_steps, meeting_date, day_first),
         changes=tuple(accepted.values()),
         dropped=tuple(dropped),
     )

@@ -24,12 +24,18 @@ def build_engine(
         from agent.llm.prompts import load_prompt
 
         key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else "none"
-        client = openai.OpenAI(api_key=key, base_url=settings.openai_base_url, max_retries=0)
+        client = openai.OpenAI(
+            api_key=key,
+            base_url=settings.openai_base_url,
+            max_retries=0,
+            timeout=settings.engage_llm_timeout,
+        )
         prompt = load_prompt("extract", prompt_version or settings.engage_prompt_version)
         return OpenAIEngine(
             client=client,
             model=settings.engage_llm_model,
             prompt=prompt,
             structured=settings.engage_llm_structured,
+            schema_limits=settings.llm_schema_limits,
         )
     raise ConfigError(f"unknown engine {name!r}; choose one of {', '.join(ENGINE_NAMES)}")

@@ -20,7 +20,7 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import openai
 from openai.types.chat import (
@@ -46,8 +46,10 @@ from agent.llm.prompts import ChatMessage, PromptTemplate, extraction_context
 from agent.llm.schemas import (
     ExtractionOutput,
     extraction_json_schema,
+    for_grammar,
     to_engine_output,
     validation_context,
+    without_length_limits,
 )
 
 SCHEMA_NAME = "engage_extraction"
@@ -61,15 +63,29 @@ TRANSIENT_ERRORS: tuple[type[openai.APIError], ...] = (
 _MAX_REPORTED_ERRORS = 12
 
 Sleep = Callable[[float], None]
+StructuredMode = Literal["strict", "prompt", "grammar"]
 
 
 class OpenAIEngine:
     """`ExtractionEngine` over the chat-completions API with structured output.
 
-    `structured="prompt"` serves endpoints without JSON-schema support: the schema travels in the
-    prompt and the request asks only for a JSON object. `sleep` is injectable so tests never wait;
-    a `Retry-After` longer than `max_wait` is not slept through but raised as `TransientError`,
-    so the job queue can reschedule instead of holding a worker.
+    `structured` picks how the answer's shape is asked for:
+
+    - `strict`: OpenAI structured outputs (`json_schema`, strict), where the endpoint enforces it.
+    - `prompt`: for endpoints without JSON-schema support (older models, some vLLM and Ollama
+      set-ups): the schema travels in the prompt and the request asks only for a JSON object.
+    - `grammar`: as `prompt`, and the schema is also attached to the JSON-object request as
+      `schema`, which llama.cpp's and llama-cpp-python's servers compile into a decoding grammar
+      (they refuse `json_schema`; llama-cpp-python even answers that with a 500). The attached
+      copy is made enforceable by such a grammar (`for_grammar`).
+
+    Pydantic validates every answer whatever the mode, and one re-ask follows a failure.
+    `schema_limits=False` strips `maxLength`/`maxItems` from the schema sent to the endpoint, for
+    a strict mode that refuses them; Pydantic still enforces them.
+
+    `sleep` is injectable so tests never wait; a `Retry-After` longer than `max_wait` is not
+    slept through but raised as `TransientError`, so the job queue can reschedule instead of
+    holding a worker.
     """
 
     def __init__(
@@ -79,7 +95,8 @@ class OpenAIEngine:
         model: str,
         prompt: PromptTemplate,
         max_retries: int = 4,
-        structured: Literal["strict", "prompt"] = "strict",
+        structured: StructuredMode = "strict",
+        schema_limits: bool = True,
         sleep: Sleep = time.sleep,
         backoff: float = 0.5,
         max_wait: float = 30.0,
@@ -93,6 +110,7 @@ class OpenAIEngine:
         self._model = model
         self._prompt = prompt
         self._structured = structured
+        self._schema_limits = schema_limits
         self._retry = _RetryPolicy(
             attempts=max_retries + 1, sleep=sleep, backoff=backoff, max_wait=max_wait
         )
@@ -112,9 +130,11 @@ class OpenAIEngine:
     def extract(self, request: ExtractionRequest) -> EngineOutput:
         started = time.perf_counter()
         schema = extraction_json_schema(request.policy)
-        in_prompt = schema if self._structured == "prompt" else None
+        in_prompt = None if self._structured == "strict" else schema
         messages = self._prompt.render(**extraction_context(request, output_schema=in_prompt))
-        response_format = _response_format(self._structured, schema)
+        response_format = response_format_for(
+            self._structured, schema, schema_limits=self._schema_limits
+        )
         context = validation_context(request.policy)
         usage = TokenUsage()
 
@@ -262,9 +282,18 @@ def _describe(exc: openai.APIError) -> str:
     return f"{exc.message}{kind}"
 
 
-def _response_format(structured: str, schema: dict[str, Any]) -> ResponseFormat:
+def response_format_for(
+    structured: StructuredMode, schema: dict[str, Any], *, schema_limits: bool
+) -> ResponseFormat:
+    """The `response_format` the engine sends in `structured` mode (public so a test against a
+    real server can send exactly this)."""
     if structured == "prompt":
         return {"type": "json_object"}
+    if not schema_limits:
+        schema = without_length_limits(schema)
+    if structured == "grammar":
+        # Not in OpenAI's types: the llama.cpp family reads a `schema` beside `json_object`.
+        return cast(ResponseFormat, {"type": "json_object", "schema": for_grammar(schema)})
     return {
         "type": "json_schema",
         "json_schema": {"name": SCHEMA_NAME, "strict": True, "schema": schema},

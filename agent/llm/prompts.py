@@ -23,6 +23,7 @@ import jinja2
 
 from agent.domain.models import Contact, Deal, Segment
 from agent.domain.ports import ExtractionRequest
+from agent.domain.roles import Side, SpeakerRoles, resolve_roles
 from agent.errors import ConfigError
 
 PROMPTS_ROOT = Path(__file__).resolve().parents[2] / "prompts"
@@ -100,6 +101,12 @@ def extraction_context(
     must carry it.
     """
     ctx = request.context
+    roles = resolve_roles(
+        labels=[segment.speaker for segment in request.transcript.segments],
+        context=ctx,
+        attendees=request.attendees,
+        internal_domains=request.internal_domains,
+    )
     return {
         "meeting_date": request.meeting_date.isoformat(),
         "account": {"name": oneline(ctx.account.name), "domain": ctx.account.domain},
@@ -110,7 +117,7 @@ def extraction_context(
             {"name": s.name, "label": s.label, "kind": str(s.kind), "critical": s.critical}
             for s in request.policy.writable
         ],
-        "segments": [_segment_view(segment) for segment in request.transcript.segments],
+        "segments": [_segment_view(segment, roles) for segment in request.transcript.segments],
         "output_schema": json.dumps(output_schema, indent=1) if output_schema else None,
     }
 
@@ -150,10 +157,15 @@ def _contact_view(contact: Contact) -> dict[str, Any]:
     }
 
 
-def _segment_view(segment: Segment) -> dict[str, Any]:
+_SIDE_NAMES = {Side.EXTERNAL: "customer", Side.INTERNAL: "seller", Side.UNKNOWN: "unknown"}
+
+
+def _segment_view(segment: Segment, roles: SpeakerRoles) -> dict[str, Any]:
+    """One transcript line; `side` (customer, seller, unknown) is for prompts that show it."""
     return {
         "index": segment.index,
         "clock": clock(segment.start),
         "speaker": oneline(segment.speaker) or "Unknown",
+        "side": _SIDE_NAMES[roles.side(segment.speaker)],
         "text": oneline(segment.text),
     }

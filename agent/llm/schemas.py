@@ -41,6 +41,11 @@ ALLOWED_FIELDS_KEY = "allowed_fields"
 
 _STRICT_DROPPED_KEYS = frozenset({"title", "default", "examples"})
 """Keywords pydantic emits that OpenAI's strict mode refuses or that only cost tokens."""
+LENGTH_KEYWORDS = frozenset({"maxLength", "minLength", "maxItems", "minItems"})
+"""Keywords some strict modes refuse (`ENGAGE_LLM_SCHEMA_LIMITS=false` strips them)."""
+GRAMMAR_MAX_LENGTH = 1000
+"""The longest `maxLength` sent to a llama.cpp-style grammar: its parser refuses a repetition
+past about 2000 copies ("exceeds sane defaults"), so `summary`'s limit is lowered on the wire."""
 
 SegmentIndex = Annotated[int, Field(ge=0)]
 
@@ -115,6 +120,46 @@ def extraction_json_schema(policy: FieldPolicy) -> dict[str, Any]:
     field_prop.pop("maxLength", None)
     field_prop["enum"] = writable
     return schema
+
+
+def without_length_limits(node: Any) -> Any:
+    """A copy of a schema without `LENGTH_KEYWORDS`, for an endpoint whose strict mode refuses
+    them. The limits still hold: the Pydantic models check every answer against them."""
+    if isinstance(node, list):
+        return [without_length_limits(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if key == "properties" and isinstance(value, dict):
+            out[key] = {name: without_length_limits(sub) for name, sub in value.items()}
+        elif key not in LENGTH_KEYWORDS:
+            out[key] = without_length_limits(value)
+    return out
+
+
+def for_grammar(node: Any, *, max_length: int = GRAMMAR_MAX_LENGTH) -> Any:
+    """A copy of a schema that a llama.cpp-style grammar can enforce whole.
+
+    Such grammars ignore `minimum`/`maximum` on numbers, so a number bounded on both sides
+    (`confidence`, 0 to 1) becomes an enum of its tenths, and every `maxLength` is capped at
+    `max_length` for the grammar parser's sake. Pydantic still checks the original bounds.
+    """
+    if isinstance(node, list):
+        return [for_grammar(item, max_length=max_length) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: for_grammar(value, max_length=max_length) for key, value in node.items()}
+    if isinstance(out.get("maxLength"), int):
+        out["maxLength"] = min(out["maxLength"], max_length)
+    low, high = out.get("minimum"), out.get("maximum")
+    if (
+        out.get("type") == "number"
+        and isinstance(low, int | float)
+        and isinstance(high, int | float)
+    ):
+        out["enum"] = [round(low + (high - low) * step / 10, 6) for step in range(11)]
+    return out
 
 
 def _strictify(node: Any, defs: Mapping[str, Any]) -> Any:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -35,7 +36,7 @@ class RecordLocks:
         self._guard = threading.Lock()
         self._locks: dict[tuple[str, str, str], threading.Lock] = {}
 
-    def lock(self, system: str, object_type: str, object_id: str) -> threading.Lock:
+    def lock(self, system: str, object_type: str, object_id: str) -> AbstractContextManager[object]:
         with self._guard:
             return self._locks.setdefault((system, object_type, object_id), threading.Lock())
 

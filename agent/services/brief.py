@@ -10,7 +10,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from agent.domain.models import Contact, CrmContext, CurrentValue, FieldRef, FieldValueT, ObjectType
+from agent.domain.models import (
+    Contact,
+    CrmContext,
+    CurrentValue,
+    FieldRef,
+    FieldValueT,
+    IdentityMatch,
+    ObjectType,
+)
 from agent.domain.ports import CrmReader
 
 NOTE_LIMIT = 5
@@ -35,6 +43,9 @@ class ReadOnlyCrm:
 
     def get_record(self, object_type: ObjectType, object_id: str) -> dict[str, FieldValueT]:
         return self._crm.get_record(object_type, object_id)
+
+    def match_identities(self, *, emails: Sequence[str], domains: Sequence[str]) -> IdentityMatch:
+        return self._crm.match_identities(emails=emails, domains=domains)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, time
 
 from sqlalchemy.orm import Session
 
+from agent.domain.models import Transcript
 from agent.domain.ports import CrmReader
 from agent.domain.transcripts import parse_transcript
 from agent.services import meetings as meeting_service
@@ -43,6 +44,28 @@ def create_call_from_transcript(
 ) -> str:
     """A finished call that no calendar told us about: one meeting, its transcript, its deal."""
     transcript = parse_transcript(raw, fmt=fmt)
+    return create_call(
+        session,
+        crm=crm,
+        deal_id=deal_id,
+        rep=rep,
+        transcript=transcript,
+        meeting_date=meeting_date,
+        now=now,
+    )
+
+
+def create_call(
+    session: Session,
+    *,
+    crm: CrmReader,
+    deal_id: str,
+    rep: Actor,
+    transcript: Transcript,
+    meeting_date: date | None,
+    now: datetime,
+) -> str:
+    """As `create_call_from_transcript`, for a transcript already made (e.g. heard from audio)."""
     context = crm.read_context(deal_id)
     day = meeting_date or now.date()
     start = datetime.combine(day, time(12, 0), tzinfo=UTC)

@@ -7,7 +7,7 @@ conflict | failed.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -21,7 +21,7 @@ from agent.domain.ports import CrmReader, ExtractionEngine
 from agent.errors import Forbidden, InputError, NotFound
 from agent.ids import new_id
 from agent.services import meetings as meeting_service
-from agent.services.extract import ExtractionResult, run_extraction
+from agent.services.extract import ExtractionOptions, ExtractionResult, run_extraction
 from agent.services.users import Actor
 
 
@@ -141,8 +141,12 @@ def extract_for_meeting(
     policy: FieldPolicy,
     prompt_version: str,
     now: datetime,
+    options: ExtractionOptions | None = None,
 ) -> str:
-    """Run the engine on the meeting's latest transcript with the deal's CRM context."""
+    """Run the engine on the meeting's latest transcript with the deal's CRM context.
+
+    The meeting's attendees and its rep join `options`, so speakers can be told apart.
+    """
     meeting = session.get(Meeting, meeting_id)
     if meeting is None:
         raise NotFound(f"no meeting {meeting_id}")
@@ -151,6 +155,9 @@ def extract_for_meeting(
         raise InputError(f"meeting {meeting_id} has no transcript")
     context = crm.read_context(meeting.deal_id)
     meeting_date: date = (meeting.end_at or meeting.start_at).date()
+    given = options or ExtractionOptions()
+    people = (meeting_service.get_meeting_rep_email(session, meeting), *(meeting.attendees or ()))
+    attendees = tuple(dict.fromkeys(a for a in (*given.attendees, *people) if a))
     result = run_extraction(
         engine=engine,
         transcript=transcript,
@@ -158,6 +165,7 @@ def extract_for_meeting(
         meeting_date=meeting_date,
         policy=policy,
         prompt_version=prompt_version,
+        options=replace(given, attendees=attendees),
     )
     return store_proposal(session, meeting_id=meeting_id, result=result, now=now)
 

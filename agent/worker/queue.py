@@ -95,32 +95,55 @@ class JobQueue:
                 )
             )
 
-    def run(self, job_id: str) -> str:
-        """Run one job to completion or death; returns its final status."""
+    def attempt(self, job_id: str) -> tuple[str, float]:
+        """One try of a job: its status afterwards (`done`, `dead`, `retry`, or `missing`) and,
+        for `retry`, how long to wait first. A job already done or dead is not run again."""
         with self._db.session() as session:
             job = session.get(Job, job_id)
             if job is None or job.status in ("done", "dead"):
-                return "missing" if job is None else job.status
+                return ("missing" if job is None else job.status), 0.0
             kind, payload = job.kind, dict(job.payload)
+        attempt = self._mark(job_id, "running", None, bump=True)
+        try:
+            self._handlers[kind](payload)
+        except Exception as exc:
+            reason = f"{type(exc).__name__}: {exc}"
+            final = isinstance(exc, EngageError) and not isinstance(exc, TransientError)
+            if final or attempt >= self._max_attempts:
+                self._mark(job_id, "dead", reason)
+                log.warning("job %s (%s) dead: %s", job_id, kind, reason)
+                if self._on_dead is not None:
+                    self._on_dead(kind, payload, reason)
+                return "dead", 0.0
+            self._mark(job_id, "queued", reason)
+            retry_after = exc.retry_after if isinstance(exc, TransientError) else None
+            return "retry", backoff_delay(attempt, retry_after=retry_after)
+        self._mark(job_id, "done", None)
+        return "done", 0.0
+
+    def run(self, job_id: str) -> str:
+        """Run one job to completion or death; returns its final status."""
         while True:
-            attempt = self._mark(job_id, "running", None, bump=True)
-            try:
-                self._handlers[kind](payload)
-            except Exception as exc:
-                reason = f"{type(exc).__name__}: {exc}"
-                final = isinstance(exc, EngageError) and not isinstance(exc, TransientError)
-                if final or attempt >= self._max_attempts:
-                    self._mark(job_id, "dead", reason)
-                    log.warning("job %s (%s) dead: %s", job_id, kind, reason)
-                    if self._on_dead is not None:
-                        self._on_dead(kind, payload, reason)
-                    return "dead"
-                self._mark(job_id, "queued", reason)
-                retry_after = exc.retry_after if isinstance(exc, TransientError) else None
-                self._sleep(backoff_delay(attempt, retry_after=retry_after))
-                continue
-            self._mark(job_id, "done", None)
-            return "done"
+            status, delay = self.attempt(job_id)
+            if status != "retry":
+                return status
+            self._sleep(delay)
+
+    def dead_letters(self, limit: int = 50) -> list[dict[str, Any]]:
+        """The newest dead jobs with their reasons, for the dashboard."""
+        with self._db.session() as session:
+            rows = session.scalars(
+                select(Job).where(Job.status == "dead").order_by(Job.updated_at.desc()).limit(limit)
+            )
+            return [
+                {"id": j.id, "kind": j.kind, "reason": j.last_error, "at": j.updated_at}
+                for j in rows
+            ]
+
+    def status(self, job_id: str) -> str | None:
+        with self._db.session() as session:
+            job = session.get(Job, job_id)
+            return None if job is None else job.status
 
     def retry(self, job_id: str) -> None:
         """An admin's second chance for a dead letter."""

@@ -26,6 +26,7 @@ from agent.domain.models import (
     Deal,
     FieldRef,
     FieldValueT,
+    IdentityMatch,
     ObjectType,
     RecordWrite,
     WriteResult,
@@ -155,6 +156,10 @@ class SandboxCrm:
     def get_record(self, object_type: ObjectType, object_id: str) -> dict[str, FieldValueT]:
         with self._snapshot() as conn:
             return reads.record_values(object_type, reads.record_row(conn, object_type, object_id))
+
+    def match_identities(self, *, emails: Sequence[str], domains: Sequence[str]) -> IdentityMatch:
+        with self._snapshot() as conn:
+            return reads.match_identities(conn, emails, domains)
 
     # -- CrmPort -------------------------------------------------------------------------------
 

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Sequence
 from datetime import date
 from typing import Final
 
+from agent.domain.identity import normalize_domain, normalize_email
 from agent.domain.models import (
     Account,
     Activity,
@@ -18,6 +20,7 @@ from agent.domain.models import (
     CrmContext,
     Deal,
     FieldValueT,
+    IdentityMatch,
     Note,
     ObjectType,
     Task,
@@ -132,4 +135,52 @@ def is_empty(conn: sqlite3.Connection) -> bool:
     return all(
         conn.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {t})").fetchone()[0]  # noqa: S608
         for t in DATA_TABLES
+    )
+
+
+def _normal_email(raw: str) -> str | None:
+    try:
+        return normalize_email(raw)
+    except ValueError:
+        return None
+
+
+def _normal_domain(raw: str | None) -> str | None:
+    try:
+        return normalize_domain(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def match_identities(
+    conn: sqlite3.Connection, emails: Sequence[str], domains: Sequence[str]
+) -> IdentityMatch:
+    """Normalizes both sides, as a CRM search on the stored values would after dedupe rules."""
+    wanted_emails = {e for e in map(_normal_email, emails) if e}
+    wanted_domains = {d for d in map(_normal_domain, domains) if d}
+    contacts = [
+        _to_contact(r)
+        for r in conn.execute("SELECT * FROM contacts ORDER BY rowid")
+        if _normal_email(r["email"]) in wanted_emails
+    ]
+    owners = {
+        r["account_id"]
+        for r in conn.execute("SELECT id, account_id FROM contacts")
+        if r["id"] in {c.id for c in contacts}
+    }
+    accounts = [
+        Account(id=r["id"], name=r["name"], domain=r["domain"])
+        for r in conn.execute("SELECT * FROM accounts ORDER BY rowid")
+        if r["id"] in owners or _normal_domain(r["domain"]) in wanted_domains
+    ]
+    account_ids = [a.id for a in accounts]
+    marks = ", ".join("?" for _ in account_ids)
+    deals = conn.execute(
+        f"SELECT * FROM deals WHERE NOT is_closed AND account_id IN ({marks}) ORDER BY rowid",  # noqa: S608
+        account_ids,
+    )
+    return IdentityMatch(
+        contacts=tuple(contacts),
+        accounts=tuple(accounts),
+        open_deals=tuple(to_deal(r) for r in deals),
     )

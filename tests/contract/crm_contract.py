@@ -173,6 +173,39 @@ class CrmContract:
                 idempotency_key="ct-lost-task",
             )
 
+    # -- identity lookups (meeting linking, signals) -------------------------------------------
+
+    def test_contact_email_matches_in_any_case_and_alias(
+        self, crm: CrmPort, context: CrmContext
+    ) -> None:
+        contact = context.contacts[0]
+        local, domain = contact.email.split("@")
+        typed = f"  {local.upper()}+meeting@{domain.upper()} "
+        match = crm.match_identities(emails=[typed], domains=[])
+        assert [c.id for c in match.contacts] == [contact.id]
+        assert context.account.id in [a.id for a in match.accounts]
+        assert context.deal.id in [d.id for d in match.open_deals]
+        assert all(not d.is_closed for d in match.open_deals)
+
+    def test_account_domain_matches_without_a_known_contact(
+        self, crm: CrmPort, context: CrmContext
+    ) -> None:
+        if context.account.domain is None:
+            pytest.skip("the seeded account has no domain")
+        match = crm.match_identities(
+            emails=[f"nobody-known@{context.account.domain}"],
+            domains=[f"https://www.{context.account.domain}/"],
+        )
+        assert match.contacts == ()
+        assert [a.id for a in match.accounts] == [context.account.id]
+        assert context.deal.id in [d.id for d in match.open_deals]
+
+    def test_unknown_identities_match_nothing(self, crm: CrmPort) -> None:
+        match = crm.match_identities(
+            emails=["stranger@unknown-company.example"], domains=["unknown-company.example"]
+        )
+        assert (match.contacts, match.accounts, match.open_deals) == ((), (), ())
+
     # -- writing -------------------------------------------------------------------------------
 
     def test_write_record_writes_all_fields_and_bumps_the_version(

@@ -58,3 +58,12 @@ def test_relevance_by_kind() -> None:
     assert not speaks_to_field("name_list", "we like your product", ["Clari", "Gong"], ["Clari"])
     assert speaks_to_field("text", "I've been promoted to VP of Operations", "VP of Operations")
     assert not speaks_to_field("text", "the weather is nice", "VP of Operations")
+
+
+def test_an_amount_needs_its_own_number_or_spoken_words() -> None:
+    assert speaks_to_field("amount", "so we're at $1.2M all in", 1_200_000.0)
+    assert speaks_to_field("amount", "it lands at 65k after the discount", 65000.0)
+    assert speaks_to_field("amount", "call it one twenty K for the year", 120000.0)
+    assert speaks_to_field("amount", "sorry, I meant 95, not 90", 95000.0)
+    assert not speaks_to_field("amount", "we have 80 seats today", 138000.0)
+    assert not speaks_to_field("amount", "the number is $138,000", "138000")

@@ -88,24 +88,51 @@ def test_a_sound_update_is_normalized_and_keeps_its_evidence() -> None:
         engine="t",
         model="m",
         prompt_version="p",
-        field_updates=(update("deal.amount", "120k", "approved for $120,000", segments=(1,)),),
+        field_updates=(update("deal.amount", "125k", "it's $125,000 with the", segments=(2,)),),
     )
     result = validate_output(
         output, transcript=TRANSCRIPT, context=CONTEXT, policy=DEFAULT_POLICY, meeting_date=MEETING
     )
     (change,) = result.changes
-    assert (change.before, change.after, change.critical) == (90000.0, 120000.0, True)
+    assert (change.before, change.after, change.critical) == (90000.0, 125000.0, True)
     assert change.evidence.speaker == "Dana (Acme)"
-    assert change.evidence.start == 5.0
+    assert change.evidence.start == 9.0
 
 
-def test_the_latest_statement_wins() -> None:
+def test_a_value_corrected_right_after_is_dropped_for_the_correction() -> None:
     changes, dropped = run(
         update("deal.amount", "120000", "approved for $120,000"),
         update("deal.amount", "125000", "it's $125,000 with the EU team"),
     )
     assert changes == {"deal.amount": 125000.0}
-    assert dropped == ["superseded by a later statement"]
+    assert dropped == ["corrected later in the call (to 125,000)"]
+
+
+def test_the_latest_statement_wins() -> None:
+    transcript = Transcript(
+        segments=(
+            Segment(index=0, speaker="Dana (Acme)", text="The budget is 100k for now.", start=0.0),
+            Segment(index=1, speaker="Riley", text="Understood.", start=4.0),
+            Segment(index=2, speaker="Riley", text="Anything new on budget?", start=60.0),
+            Segment(index=3, speaker="Dana (Acme)", text="Finance approved 110k.", start=64.0),
+        )
+    )
+    output = EngineOutput(
+        summary="s",
+        next_steps=(),
+        engine="t",
+        model="m",
+        prompt_version="p",
+        field_updates=(
+            update("deal.amount", "110k", "Finance approved 110k"),
+            update("deal.amount", "100k", "The budget is 100k"),
+        ),
+    )
+    result = validate_output(
+        output, transcript=transcript, context=CONTEXT, policy=DEFAULT_POLICY, meeting_date=MEETING
+    )
+    assert [c.after for c in result.changes] == [110000.0]
+    assert [d.reason for d in result.dropped] == ["superseded by a later statement"]
 
 
 def test_unknown_and_read_only_fields_are_dropped() -> None:

@@ -91,8 +91,15 @@ def home(request: Request, rt: RuntimeDep, user: OptionalUser) -> Response:
     with rt.db.session() as session:
         meetings = meeting_service.list_meetings(session, user)
         proposals = proposal_service.list_proposals(session, actor=user)
+    dead = rt.job_queue().dead_letters() if user.is_admin else []
     return _page(
-        request, "home.html", user, meetings=meetings, proposals=proposals, engine=rt.engine.name
+        request,
+        "home.html",
+        user,
+        meetings=meetings,
+        proposals=proposals,
+        engine=rt.engine.name,
+        dead_letters=dead,
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-PROMPT_VERSION = "rules/v1"
+PROMPT_VERSION = "rules/v2"
 
 
 def _words(*phrases: str) -> re.Pattern[str]:
@@ -25,8 +25,11 @@ HEDGES = _words(
     "assuming", "not sure", "thinking about", "perhaps", "hopefully", "ballpark", "roughly",
     "in theory", "unless", "depending on", "depends on", "i guess", "supposing", "potentially",
     "tentatively", "ideally", "in principle", r"\w+-ish", "may be", "we'll see", "wondering",
-    "almost", "nearly",
+    "almost", "nearly", "on hold", "paused", "on ice", "parked",
 )  # fmt: skip
+CONDITION_LEAD = re.compile(r"^\W*(?:(?:and|but|so|then)\s+)?(?:once|when|as soon as|after)\b")
+"""A sentence opening on a pending event ("Once Rafael gives the go-ahead I send it to legal")
+states what will follow that event, not what is so."""
 PAST = _words(
     "last year", "last quarter", "last time", "used to", "was", "previously", "originally",
     "in the past", "had been", "had budgeted", "back then", "ago",
@@ -69,7 +72,18 @@ AMOUNT_CUES_STRONG = _words(
 AMOUNT_CUES = _words(
     "price", "pricing", "number", "quote", "quoted", "pay", "spend", "investment", "cost",
     "order form", "acv", "arr", "annual", "contract", "deal", "approval", "figure", "amount",
+    "land", "landed",
 )  # fmt: skip
+AMOUNT_ANAPHORA = re.compile(
+    r"^\W*(?:that's|that is|which is|this is|it's|it is)\s+(?:the|what|our|exactly)\b"
+)
+"""A sentence pointing back at the amount just said: "That's the number I've got approval for"."""
+NOT_DEAL_AMOUNT = re.compile(
+    r"\bfor the (?:whole|entire|overall|wider)\b|\b(?:one line|a line item|a slice|a fraction)"
+    r" (?:in|of)\b|\byour (?:piece|part|portion|share|slice)\b"
+    r"|\b(?:company|department|program|programme|initiative)[- ]wide\b"
+)
+"""A budget the deal is only part of ("$1.2M for the whole program, your piece is one line")."""
 _SCALE = r"(?:k|m|mm|mn|bn|b|thousand|million|billion|grand)"
 AMOUNT_NUMBER = re.compile(
     rf"(?:(?:us)?[$€£]\s?)?(?<![\w.,/:-])\d[\d,]*(?:\.\d+)?(?:\s?{_SCALE}(?![\w]))?"
@@ -114,10 +128,12 @@ CLOSE_CUES = _words(
 )  # fmt: skip
 NOT_CLOSE = _words(
     "close to", "closely", "closer look", "close the loop", "close out the call", "for signature",
-    "signature version", "signature page", "signature block", "sign off",
+    "signature version", "signature page", "signature block", "sign off", "decide between",
+    "decision between", "choose between", "pick between", "select a vendor", "pick a vendor",
+    "decide on a vendor",
 )  # fmt: skip
-CLOSE_VETO = _words("nda", "mnda", "non-disclosure", "dpa", "baa", "go-live", "go live")
-"""A sentence about an NDA or a go-live date is not about when the deal closes."""
+CLOSE_VETO = _words("nda", "mnda", "non-disclosure", "dpa", "baa")
+"""A sentence about an NDA or a data agreement is not about when the deal closes."""
 _MONTH = (
     r"(?:january|february|march|april|may|june|july|august|september|october|november|december"
     r"|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)"
@@ -129,14 +145,16 @@ DATE_SPAN = re.compile(
         (
             r"\b\d{4}-\d{2}-\d{2}\b",
             r"\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b",
-            rf"\b(?:{_DAYNAME},?\s+)?{_MONTH}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?\b(?:,?\s+\d{{4}})?",
+            rf"\b(?:{_DAYNAME},?\s+)?{_MONTH}\.?\s+(?:the\s+)?\d{{1,2}}(?:st|nd|rd|th)?\b"
+            r"(?:,?\s+\d{4})?",
             rf"\b(?:the\s+)?\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}\b(?:,?\s+\d{{4}})?",
             rf"\b(?:mid|middle of|end of|beginning of|start of)[\s-]+(?:the\s+)?{_MONTH}\b",
             r"\b(?:the\s+)?end of (?:the |this |next )?(?:month|quarter|year|week)\b",
             r"\b(?:end of\s+)?q[1-4](?:\s+\d{4})?\b",
             r"\b(?:eom|eoq|eoy|eow|year[- ]end|quarter[- ]end|month[- ]end)\b",
             rf"\b(?:(?:this|next|coming)\s+)?{_DAYNAME}\b",
-            r"\b(?:today|tonight|tomorrow|day after tomorrow)\b",
+            r"\b(?:today|tonight|tomorrow|day after tomorrow|this (?:morning|afternoon|evening)"
+            r"|end of (?:the )?day|eod|close of business|cob)\b",
             r"\b(?:next|this) week\b",
             rf"\bin\s+{_COUNT}\s+(?:days?|weeks?|months?)\b",
             rf"\b{_COUNT}\s+weeks?\s+from\s+(?:now|today)\b",
@@ -144,8 +162,20 @@ DATE_SPAN = re.compile(
         )
     )
 )
-NOT_A_DATE_BEFORE = re.compile(r"(?:\bnot|\binstead of|\brather than|\bfrom|\bmoved from)\s*$")
-NOT_A_DATE_AFTER = re.compile(r"^\s*(?:seats?|users?|percent|%)")
+NOT_A_DATE_BEFORE = re.compile(
+    r"(?:\bnot|\binstead of|\brather than|\bfrom|\bafter)\s+(?:the\s+)?$"
+    r"|\bgo(?:es)?[- ]live\s+(?:date\s+)?(?:is\s+|on\s+|in\s+|by\s+|for\s+)?(?:the\s+)?$"
+)
+"""Before a date: the old date a new one replaces ("instead of Friday"), or a go-live date."""
+NOT_A_DATE_AFTER = re.compile(
+    r"^\s*(?:seats?|users?|percent|%|numbers|results|earnings|budget|budgets|planning|plan"
+    r"|forecast|figures|board|report|review|targets|kickoff|kick-off|offsite|priorities)\b"
+)
+"""After a date: the period names a report or a budget ("the Q4 numbers", "the Q2 budget")."""
+PASSING_DATES = _words("today", "tonight", "this morning", "this afternoon", "this evening")
+"""When something was said, not when the deal closes: "they told me this morning it's the 10th"."""
+REASON_CLAUSE = re.compile(r"[,;]?\s+\b(?:because|since|as|given that|so that)\b")
+"""Dates after these give a reason ("because the board meets on the 9th"), not the value."""
 PERIOD_WINDOW = (
     (re.compile(r"end of (?:the |this |next )?week|this week|next week|eow"), "week"),
     (re.compile(r"end of (?:the |this |next )?month|eom|month[- ]end"), "month_end"),
@@ -166,10 +196,12 @@ STAGE_MOVES = (
     re.compile(
         r"\b(?:move|moving|moved|go|going|proceed|proceeding|advance|advancing|progress|get)"
         r"\s+(?:you\s+|us\s+|this\s+|it\s+|things\s+|the deal\s+)?"
+        r"(?:from\s+(?:the\s+)?[a-z]+(?:\s+[a-z]+)?\s+(?=to\b|into\b))?"
         rf"(?:forward\s+|ahead\s+)?(?:to|into|with)\s+(?:the\s+)?{_TARGET}"
     ),
     re.compile(
-        rf"\bready (?:to|for)\s+(?:move (?:in)?to|start|go to|enter|begin)?\s*(?:the\s+)?"
+        rf"\bready (?:to|for)\s+(?:move (?:in)?to|start|go to|enter|begin|talk|discuss)?\s*"
+        r"(?:the\s+)?"
         rf"{_TARGET}"
     ),
     re.compile(
@@ -193,7 +225,9 @@ STAGE_PHRASES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
     (re.compile(r"\bsend (?:us |me )?(?:over )?(?:the |your )?(?:contract|order form|msa"
                 r"|paperwork)\b"), ("contract sent", "negotiation")),
     (re.compile(r"\b(?:we(?:'ve| have)?|i(?:'ve| have)?|it's|it is|contract is|just|all)"
-                r"\s+(?:just\s+|now\s+|fully\s+)?(?:signed|countersigned)\b"), ("closed won",)),
+                r"\s+(?:just\s+|now\s+|fully\s+)?(?:signed|countersigned)\b"
+                r"(?!\s+(?:up\s+)?(?:a|an|one|two|three|four|five|\d+|new|another|other|more"
+                r"|several|some|with)\b)"), ("closed won",)),
     (re.compile(r"\b(?:go|going|went|gone)\s+with\s+(?:another|a different|a competing|other"
                 r"|someone else|a competitor)\b|\b(?:going|went) in a different direction\b"
                 r"|\bnot (?:going to )?(?:move|moving|proceed|proceeding) forward\b"
@@ -256,6 +290,14 @@ TITLE_CUES = (
     re.compile(r"\bi(?:'ve| have) (?:moved|stepped) into (?:the\s+|a\s+|an\s+)?"),
 )  # fmt: skip
 """Patterns that end right before the new title, which runs to `TITLE_END`."""
+TITLE_NOW = re.compile(r"\bi(?:'m| am)\s+(?:the\s+|our\s+|a\s+|an\s+)?(?=(?P<title>.+?)\s+now\b)")
+"""A title stated with a trailing "now": "I'm Director of Procurement now"."""
+THIRD_PERSON_TITLE = re.compile(
+    r"\b(?P<who>[a-z]+(?:\s+[a-z]+)?)\s+(?:is now|has been promoted to|was promoted to|got promoted"
+    r" to|is taking over as|took over as|has taken over as|stepped up as|is our new|is the new)"
+    r"\s+(?:our\s+|the\s+|a\s+|an\s+)?"
+)
+"""A customer telling about a colleague: "Mark is now our CFO"."""
 TITLE_END = re.compile(
     r"\s*(?:[,;.!?()]|\s-\s|\band (?:i|we|so|now|that|this|you|he|she|they|it|i'm|i'll)\b"
     r"|\b(?:so|which|as of|effective|starting|since|now|role|position|here|at|from|last|this"
@@ -277,6 +319,20 @@ TITLE_SPELLING = {
 TITLE_LOWER = frozenset({"of", "and", "for", "the", "in", "to", "at"})
 MAX_TITLE_WORDS = 8
 
+# --- contact.phone and contact.email ------------------------------------------------------------
+
+PHONE_CUES = _words(
+    "number", "mobile", "cell", "phone", "reach me", "call me", "direct line", "landline",
+    "whatsapp", "text me",
+)  # fmt: skip
+PHONE_SPAN = re.compile(r"(?<![\w.])\+?\(?\d{1,4}\)?(?:[\s.-]?\(?\d{2,4}\)?){2,4}(?![\w.]\d)")
+EMAIL_SPAN = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+EMAIL_CUES = _words(
+    "email", "e-mail", "address", "mine is", "reach me", "write to me", "moved", "changed",
+)  # fmt: skip
+FIRST_PERSON = _words("my", "mine", "me", "i'm", "i am", "i've")
+"""A contact detail counts only when the speaker gives their own."""
+
 # --- next steps ----------------------------------------------------------------------------------
 
 COMMITMENTS: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -295,7 +351,7 @@ COMMITMENTS: tuple[tuple[re.Pattern[str], str], ...] = (
     ),
     (
         re.compile(
-            r"\b(?P<who>[a-z]+) (?:will|is going to|'ll)\s+(?=send|share|get|set up|book"
+            r"\b(?P<who>[a-z]+)(?: will| is going to|'ll)\s+(?=send|share|get|set up|book"
             r"|schedule|review|follow|loop|draft|prepare|confirm)"
         ),
         "named",
@@ -303,25 +359,56 @@ COMMITMENTS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 """A commitment phrase and whose it is: the speaker, the speaker's side, the listener, a name."""
 NOT_A_TASK = re.compile(
-    r"^(?:be|see|have|need|want|think|hope|try|pay|move|go|proceed|know|say|ask|tell you"
+    r"^(?:be|see|hear|have|need|want|think|hope|try|pay|move|go|proceed|know|say|ask|tell you"
+    r"|leave|keep|hold|stay|wait|note\b"
     r"|explain|clarify|share (?:my|the) screen|walk you through|show you|start (?:with|by|off)"
     r"|pull (?:it |that |this )?up|hand (?:it )?over|stop sharing|keep (?:it|this)|let you go"
-    r"|talk to you|speak to you|see you|jump in|kick (?:us |things )?off|recap|introduce"
+    r"|talk to you|speak to you|see you|jump in|kick (?:us |things )?off|recap"
+    r"|introduce (?:myself|ourselves|my colleague|my team|everyone|you to each other)"
     r"|just\b|also be|definitely be|still|need to think|take a step back|be honest|do that"
     r"|get started|wrap up|repeat|give you a quick|quickly)\b"
 )
 """In-meeting talk ("let me share my screen") and non-actions, not follow-ups."""
-ACTION_LEAD = re.compile(r"^(?:also|then|just|go ahead and|definitely|quickly|now)\s+")
-DATE_PREPOSITION = re.compile(
-    r"\s*\b(?:by|on|before|until|till|no later than|sometime|some time|early|later|this|next"
-    r"|for|around|due|in)"
-    r"\s*$"
+RECORD_KEEPING = re.compile(
+    r"^(?:put|update|change|move|mark|log|set|note|record|enter)\b.*\b(?:close date|crm"
+    r"|salesforce|hubspot|the record|the opportunity|on (?:our|my) side|forecast|the stage)\b"
 )
+"""Updating the CRM record itself is what the proposal does, not a follow-up for the rep."""
+FOLLOW_UP_VERBS = frozenset(
+    {"send", "share", "check", "follow", "loop", "set", "book", "schedule", "review", "confirm",
+     "draft", "prepare", "introduce", "get", "update", "call", "email", "ping", "circle", "reach",
+     "run", "test", "finish", "route", "take", "present", "model", "write", "look", "talk", "ask",
+     "connect", "forward", "provide", "arrange", "let", "come", "walk", "sync", "report", "bring"}
+)  # fmt: skip
+"""Verbs that start a second action after "and" in one promise."""
+RELATIVE_WORDS = frozenset(
+    {"number", "figure", "amount", "price", "date", "thing", "one", "what", "which", "who",
+     "where", "how", "when", "why", "whatever", "everything", "anything", "something"}
+)  # fmt: skip
+"""A commitment phrase right after one of these is a relative clause, not a promise."""
+VAGUE_ACTION = re.compile(
+    r"(?:update|fix|check|do|change|handle|note|look at|look into|sort|test|cover|add|include"
+    r"|take care of|confirm)\s+(?:it|that|this|those|them|both)(?:\s+\w+)?"
+)
+"""An action whose only object is a pronoun tells the rep nothing ("I'll update that")."""
+DISFLUENCY = re.compile(r"\b(?:uh|um|erm|uhm|er)\b,?", re.IGNORECASE)
+ACTION_LEAD = re.compile(
+    r"^(?:also|then|just|go ahead and|definitely|quickly|now|both|all|all of you|you both"
+    r"|everyone|guys|folks)\s+"
+)
+DATE_PREPOSITION = re.compile(
+    r"(?:\s*\b(?:by|on|before|until|till|no later than|sometime|some time|early|later|this|next"
+    r"|for|around|due|in|the|of|week|first|at|latest))+\s*$",
+    re.IGNORECASE,
+)
+"""What is left of a due date once its date is cut from an action ("for the week of")."""
 MIN_ACTION_WORDS = 2
 
 # --- confidence by cue strength ------------------------------------------------------------------
 
 CONFIDENCE = {
+    "inferred": 0.6,
+    "contact_detail": 0.8,
     "strong": 0.85,
     "cue": 0.75,
     "correction": 0.8,

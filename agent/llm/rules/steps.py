@@ -14,12 +14,15 @@ from datetime import date
 from agent.domain.models import NextStep
 from agent.llm.rules import lexicon
 from agent.llm.rules.fields import scan_dates
+from agent.llm.rules.referents import resolve_pronoun
 from agent.llm.rules.text import Sentence, Speakers
 
 _CLAUSE_END = re.compile(
     r"\s*(?:[;:]|\s-\s|,\s*(?:and|but|so|then)\b|\b(?:so that|because|once|after|when|if"
-    r"|unless|while)\b)"
+    r"|unless|while)\b|,\s*(?:i|we|you|he|she|they)(?:'[a-z]+)?\s)"
 )
+_NEXT_ACTION = re.compile(r",\s*and\s+(?:then\s+)?(?=(?P<verb>[a-z]+)\b)")
+"""Where a second action of the same promise starts: "send a note, and check in in September"."""
 _PRONOUNS = frozenset({"he", "she", "they", "it", "that", "this", "which", "who", "someone",
                        "there", "what", "everything", "nothing", "one"})  # fmt: skip
 _SMALL_TALK = re.compile(r"^\W*(?:thanks|thank you|hi|hello|hey|good (?:morning|afternoon)|how are"
@@ -30,56 +33,100 @@ MIN_SUMMARY = 3
 _MIN_FILLER_WORDS = 6
 
 
-def detect_next_step(
+def detect_next_steps(
     sentence: Sentence,
     speakers: Speakers,
     *,
     meeting_date: date,
     participants: Mapping[str, bool],
-) -> NextStep | None:
-    """A follow-up someone committed to in this sentence, with owner and due date, or None.
+    day_anchor: date | None = None,
+    previous: Sequence[Sentence] = (),
+) -> list[NextStep]:
+    """The follow-ups someone committed to in this sentence, with owners and due dates.
 
-    `participants` maps each speaker's lower-case first name to whether they are customer-side.
+    `participants` maps each speaker's lower-case first name to whether they are customer-side;
+    `day_anchor` is the month a bare day ("by the 14th") falls in, from the conversation so far;
+    `previous` are the sentences before this one, where "send it" finds what "it" is.
     """
-    found = _commitment(sentence.norm)
-    if found is None:
-        return None
-    match, kind = found
-    checked = sentence.norm if kind != "other" else lexicon.REQUEST.sub(" ", sentence.norm)
-    if lexicon.HEDGES.search(checked) or (sentence.flags & (_STEP_BLOCKING - {"hedge"})):
-        return None
-    if "question" in sentence.flags and kind != "other":
-        return None
-    action = _action(sentence, match.end())
-    owner = _owner(sentence, speakers, kind, match.groupdict().get("who"), participants)
-    if action is None or owner is None:
-        return None
-    dates = scan_dates(sentence.norm[match.start() :], meeting_date)
-    due = dates[0][0].isoformat() if dates else None
-    return NextStep(owner=owner, action=action, due=due, evidence=sentence.evidence())
+    commitments = _commitments(sentence.norm)
+    if not commitments or sentence.flags & (_STEP_BLOCKING - {"hedge"}):
+        return []
+    steps: list[NextStep] = []
+    for pos, (match, kind) in enumerate(commitments):
+        checked = sentence.norm if kind != "other" else lexicon.REQUEST.sub(" ", sentence.norm)
+        if lexicon.HEDGES.search(checked) or ("question" in sentence.flags and kind != "other"):
+            continue
+        until = commitments[pos + 1][0].start() if pos + 1 < len(commitments) else None
+        owner = _owner(sentence, speakers, kind, match.groupdict().get("who"), participants)
+        if owner is None:
+            continue
+        clause = sentence.norm[match.start() : until]
+        dates = scan_dates(clause, meeting_date, day_anchor=day_anchor)
+        due = dates[0].when.isoformat() if dates else None
+        for start, end in _action_spans(sentence, match.end(), until):
+            action = _action(sentence, start, end, previous)
+            if action is not None:
+                steps.append(
+                    NextStep(owner=owner, action=action, due=due, evidence=sentence.evidence())
+                )
+    return steps
 
 
-def _commitment(norm: str) -> tuple[re.Match[str], str] | None:
-    best: tuple[re.Match[str], str] | None = None
+def _action_spans(sentence: Sentence, at: int, until: int | None) -> list[tuple[int, int | None]]:
+    """One span per action of a promise: "send a note, and check in in September" is two."""
+    end = len(sentence.norm) if until is None else until
+    spans: list[tuple[int, int | None]] = []
+    start = at
+    for found in _NEXT_ACTION.finditer(sentence.norm, at, end):
+        if found["verb"] in lexicon.FOLLOW_UP_VERBS and found.start() > start:
+            spans.append((start, found.start()))
+            start = found.end()
+    spans.append((start, until))
+    return spans
+
+
+def commits(norm: str) -> bool:
+    """Whether a sentence promises a follow-up; its dates are due dates, not deal dates."""
+    return bool(_commitments(norm))
+
+
+def _commitments(norm: str) -> list[tuple[re.Match[str], str]]:
+    """Commitment phrases in order, skipping relative clauses ("the number I'll put on the PO")."""
+    found: list[tuple[re.Match[str], str]] = []
     for pattern, kind in lexicon.COMMITMENTS:
-        match = pattern.search(norm)
-        if match is not None and (best is None or match.start() < best[0].start()):
-            best = (match, kind)
-    return best
+        for match in pattern.finditer(norm):
+            before = norm[: match.start()].split()
+            if before and before[-1].strip(",") != before[-1]:
+                before = []
+            if before and before[-1] in lexicon.RELATIVE_WORDS:
+                continue
+            if all(match.start() >= m.end() or match.end() <= m.start() for m, _ in found):
+                found.append((match, kind))
+    return sorted(found, key=lambda item: item[0].start())
 
 
-def _action(sentence: Sentence, at: int) -> str | None:
+def _action(
+    sentence: Sentence, at: int, until: int | None, previous: Sequence[Sentence]
+) -> str | None:
     source = sentence.text if len(sentence.text) == len(sentence.norm) else sentence.norm
-    rest = source[at:]
+    rest = source[at:until]
     end = _CLAUSE_END.search(rest)
     action = rest[: end.start() if end else len(rest)]
     for span in reversed(list(lexicon.DATE_SPAN.finditer(action.lower()))):
         head = lexicon.DATE_PREPOSITION.sub("", action[: span.start()])
         action = head + action[span.end() :]
+    action = lexicon.DISFLUENCY.sub(" ", action)
+    action = re.sub(r"\b(\w+)(?:\s+\1\b)+", r"\1", action, flags=re.IGNORECASE)
     action = " ".join(action.split()).strip(" ,.;:!?")
     while (lead := lexicon.ACTION_LEAD.match(action.lower())) is not None:
         action = action[lead.end() :]
-    if lexicon.NOT_A_TASK.match(action.lower()) or len(action.split()) < lexicon.MIN_ACTION_WORDS:
+    action = resolve_pronoun(action, previous)
+    lowered = action.lower()
+    if lexicon.RECORD_KEEPING.match(lowered):
+        return None
+    if lexicon.NOT_A_TASK.match(lowered) or len(action.split()) < lexicon.MIN_ACTION_WORDS:
+        return None
+    if lexicon.VAGUE_ACTION.fullmatch(lowered):
         return None
     return action
 
@@ -92,7 +139,9 @@ def _owner(
     participants: Mapping[str, bool],
 ) -> str | None:
     side = "customer" if sentence.customer else "rep"
-    other = "rep" if sentence.customer else _addressee(sentence, speakers, participants)
+    other = _addressee(sentence, speakers, participants)
+    if sentence.customer and not _named_first(sentence, participants):
+        other = "rep"
     if kind in {"self", "side"}:
         return speakers.first_name(sentence.segment.speaker) if sentence.customer else "rep"
     if kind == "other":
@@ -101,16 +150,29 @@ def _owner(
         return _owner(sentence, speakers, "self", None, participants)
     if who in {"you", "your team"}:
         return other
+    if who == "they" and sentence.customer:
+        return "customer"
     if who in _PRONOUNS:
         return None
     if who in participants:
         return who.capitalize() if participants[who] else "rep"
-    return side
+    return speakers.owner_named(who) or side
+
+
+def _named_first(sentence: Sentence, participants: Mapping[str, bool]) -> bool:
+    """The sentence opens by naming someone on the call: "Marco, can you pull a list?"."""
+    vocative = re.match(r"^\W*([a-z]+),", sentence.norm)
+    return vocative is not None and vocative[1] in participants
 
 
 def _addressee(sentence: Sentence, speakers: Speakers, participants: Mapping[str, bool]) -> str:
-    """A rep's request goes to the customer person it names, or the only one on the call."""
+    """A request goes to the person it names, else (from the rep) the only customer on the call.
+
+    A customer asking a colleague by name ("Marco, can you …") makes the colleague the owner.
+    """
     vocative = re.match(r"^\W*([a-z]+),", sentence.norm)
+    if vocative and vocative[1] in participants and not participants[vocative[1]]:
+        return "rep"
     if vocative and (participants.get(vocative[1]) or speakers.contact(vocative[1])):
         return vocative[1].capitalize()
     customers = [name for name, customer in participants.items() if customer]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from agent.domain.models import Contact, CrmContext, Evidence, Segment, Transcript
+from agent.domain.roles import SpeakerRoles, resolve_roles
 from agent.llm.rules import lexicon
 
 _ABBREVIATIONS = frozenset(
@@ -21,7 +22,6 @@ _ABBREVIATIONS = frozenset(
      "st", "no", "jr", "sr", "est", "dept", "mt"}
 )  # fmt: skip
 _SENTENCE_END = re.compile(r"[.!?]+[\"')\]]*(?=\s+|$)")
-_COMPANY_SUFFIX = re.compile(r"\b(?:inc|ltd|llc|corp|corporation|gmbh|plc|co|company|group)\b")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -44,7 +44,7 @@ class Sentence:
     def flags(self) -> frozenset[str]:
         """Why this sentence cannot carry a fact: hedge, question, past, negation, injection."""
         found = set()
-        if lexicon.HEDGES.search(self.norm):
+        if lexicon.HEDGES.search(self.norm) or lexicon.CONDITION_LEAD.search(self.norm):
             found.add("hedge")
         if "?" in self.text:
             found.add("question")
@@ -84,54 +84,30 @@ def split_sentences(text: str) -> list[str]:
     return [s for s in sentences if any(ch.isalnum() for ch in s)]
 
 
-def _name_part(label: str) -> str:
-    return " ".join(re.sub(r"\([^)]*\)|<[^>]*>", " ", label).split())
-
-
-def _org_key(name: str) -> str:
-    return " ".join(_COMPANY_SUFFIX.sub(" ", re.sub(r"[^a-z0-9 ]+", " ", name.lower())).split())
-
-
 class Speakers:
-    """Decides which speaker labels are the customer and which contact each one is.
+    """Which speaker labels are the customer and which contact each one is.
 
-    A label is customer-side when its name matches a contact (full or first name) or its
-    parenthesis names the account, e.g. "Dana (Acme)"; everything else is the rep's side.
+    The sides come from `agent.domain.roles`: the label's company, the CRM contacts, the meeting's
+    attendees and the team's domains. A label no evidence places counts as the rep's side here:
+    only the customer can state a deal value, so an unplaced speaker states none.
     """
 
-    def __init__(self, context: CrmContext) -> None:
-        self._contacts = context.contacts
-        self._account = _org_key(context.account.name)
+    def __init__(self, context: CrmContext, roles: SpeakerRoles | None = None) -> None:
+        self._roles = roles or resolve_roles(labels=(), context=context)
 
     def is_customer(self, label: str) -> bool:
-        for org in re.findall(r"\(([^)]*)\)", label):
-            key = _org_key(org)
-            if key and self._account and (key.startswith(self._account) or
-                                          self._account.startswith(key)):  # fmt: skip
-                return True
-        return bool(self._matching_contacts(label))
+        return self._roles.is_external(label)
 
     def contact(self, label: str) -> Contact | None:
         """The one contact this label names, or None when none or several match."""
-        matches = self._matching_contacts(label)
-        return matches[0] if len(matches) == 1 else None
+        return self._roles.of(label).contact
 
     def first_name(self, label: str) -> str:
-        contact = self.contact(label)
-        name = contact.name if contact is not None else _name_part(label)
-        return name.split()[0] if name.split() else label
+        return self._roles.of(label).first_name
 
-    def _matching_contacts(self, label: str) -> list[Contact]:
-        name = _name_part(label).lower()
-        if not name:
-            return []
-        full = [c for c in self._contacts if " ".join(c.name.lower().split()) == name]
-        if full:
-            return full
-        first = name.split()[0]
-        if len(name.split()) > 1:
-            return []
-        return [c for c in self._contacts if c.name.lower().split()[:1] == [first]]
+    def owner_named(self, name: str) -> str | None:
+        """`rep` or a customer's first name for a name said in the call, if it is known."""
+        return self._roles.owner_named(name)
 
 
 def sentences_of(transcript: Transcript, speakers: Speakers) -> list[Sentence]:

@@ -25,7 +25,7 @@ from agent.domain.audit import verify_chain
 from agent.domain.models import ObjectType
 from agent.errors import ConfigError, EngageError, Forbidden, InputError, NotFound
 from agent.runtime import Runtime, Workflow, build_runtime
-from agent.services import ingest
+from agent.services import access, ingest
 from agent.services import meetings as meeting_service
 from agent.services import proposals as proposal_service
 from agent.services.brief import ReadOnlyCrm, build_brief
@@ -66,6 +66,8 @@ def runtime() -> Iterator[Runtime]:
     except NotFound as exc:
         fail(str(exc), 4)
     except Forbidden as exc:
+        command = sys.argv[1] if len(sys.argv) > 1 else "engage"
+        access.denied(actor="cli", action="cli", target=command, status=403, reason=str(exc))
         fail(str(exc), 3)
     except InputError as exc:
         fail(str(exc), 2)
@@ -384,6 +386,15 @@ def _register_jobs() -> None:
 
 
 _register_jobs()
+
+
+def _register_users() -> None:
+    from agent.cli_users import register
+
+    register(users_app)
+
+
+_register_users()
 
 
 def main() -> None:

@@ -17,8 +17,8 @@ from agent.db.tables import Meeting
 from agent.domain.fields import DEFAULT_POLICY, FieldPolicy
 from agent.domain.ingestion import IngestKit
 from agent.domain.ports import Clock, CrmPort, ExtractionEngine
+from agent.services import access, review
 from agent.services import meetings as meeting_service
-from agent.services import review
 from agent.services.apply import RecordLocks, apply_proposal
 from agent.services.extract import ExtractionOptions
 from agent.services.proposals import extract_for_meeting, load_proposal
@@ -34,6 +34,10 @@ class Runner(Protocol):
     def submit(
         self, kind: str, payload: Mapping[str, Any], *, dedupe_key: str | None = None
     ) -> str: ...
+
+    def wake(self, job_id: str) -> None:
+        """Run (or hand to the workers) a job that was queued again, e.g. a retried dead letter."""
+        ...
 
     def stop(self) -> None: ...
 
@@ -128,8 +132,14 @@ class Runtime:
         return runner.submit(kind, payload, dedupe_key=dedupe_key)
 
     def close(self) -> None:
+        from agent.observability import events
+
         if self.runner is not None:
             self.runner.stop()
+        try:
+            events.flush(self.db, self.clock)
+        except Exception:
+            log.exception("could not keep the connector's last health events")
         self.db.dispose()
         release = getattr(self.crm, "close", None)
         if callable(release):
@@ -192,6 +202,7 @@ class Workflow:
                 meeting_date=day,
                 now=rt.clock.now(),
             )
+        access.decided(actor=actor, decision="approved", proposal_id=proposal_id, change_ids=ready)
         if ready:
             rt.submit("apply_proposal", {"proposal_id": proposal_id})
 
@@ -205,4 +216,7 @@ class Workflow:
                 change_ids=change_ids,
                 now=rt.clock.now(),
             )
+        access.decided(
+            actor=actor, decision="rejected", proposal_id=proposal_id, change_ids=change_ids
+        )
         rt.submit("apply_proposal", {"proposal_id": proposal_id})

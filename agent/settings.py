@@ -86,6 +86,20 @@ class Settings(BaseSettings):
     pipedrive_refresh_token: SecretStr | None = Field(default=None, alias="PIPEDRIVE_REFRESH_TOKEN")
     engage_session_secret: SecretStr | None = Field(default=None, alias="ENGAGE_SESSION_SECRET")
     engage_secure_cookies: bool = Field(default=False, alias="ENGAGE_SECURE_COOKIES")
+    # -- security: single sign-on, request limits; README "Security" documents each --
+    engage_oidc_issuer: str | None = Field(default=None, alias="ENGAGE_OIDC_ISSUER")
+    engage_oidc_client_id: str | None = Field(default=None, alias="ENGAGE_OIDC_CLIENT_ID")
+    engage_oidc_client_secret: SecretStr | None = Field(
+        default=None, alias="ENGAGE_OIDC_CLIENT_SECRET"
+    )
+    engage_rate_limit_per_minute: int = Field(
+        default=600, ge=0, alias="ENGAGE_RATE_LIMIT_PER_MINUTE"
+    )
+    engage_rate_limit_burst: int = Field(default=120, ge=1, alias="ENGAGE_RATE_LIMIT_BURST")
+    engage_max_body_bytes: int = Field(default=1_048_576, ge=1024, alias="ENGAGE_MAX_BODY_BYTES")
+    engage_max_upload_bytes: int = Field(
+        default=5_242_880, ge=1024, alias="ENGAGE_MAX_UPLOAD_BYTES"
+    )
     # -- ingestion (webhooks, calendars, signals, jobs); README "Webhooks" documents each --
     zoom_webhook_secret_token: SecretStr | None = Field(
         default=None, alias="ZOOM_WEBHOOK_SECRET_TOKEN"
@@ -112,6 +126,23 @@ class Settings(BaseSettings):
     engage_signals_secret: SecretStr | None = Field(default=None, alias="ENGAGE_SIGNALS_SECRET")
     engage_brief_lead_minutes: int = Field(default=60, ge=1, alias="ENGAGE_BRIEF_LEAD_MINUTES")
     engage_reconcile_minutes: int = Field(default=15, ge=1, alias="ENGAGE_RECONCILE_MINUTES")
+    # -- integration health: logs, /metrics, alerts; README "Integration health" documents each --
+    engage_log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", alias="ENGAGE_LOG_LEVEL"
+    )
+    engage_metrics_token: SecretStr | None = Field(default=None, alias="ENGAGE_METRICS_TOKEN")
+    engage_alert_webhook_url: str | None = Field(default=None, alias="ENGAGE_ALERT_WEBHOOK_URL")
+    engage_alert_failure_rate: float = Field(
+        default=0.01, ge=0, le=1, alias="ENGAGE_ALERT_FAILURE_RATE"
+    )
+    engage_alert_sync_stale_minutes: int = Field(
+        default=30, ge=1, alias="ENGAGE_ALERT_SYNC_STALE_MINUTES"
+    )
+    engage_alert_quota_fraction: float = Field(
+        default=0.6, gt=0, le=1, alias="ENGAGE_ALERT_QUOTA_FRACTION"
+    )
+    engage_alert_review_hours: float = Field(default=48.0, gt=0, alias="ENGAGE_ALERT_REVIEW_HOURS")
+    engage_alert_repeat_hours: float = Field(default=24.0, gt=0, alias="ENGAGE_ALERT_REPEAT_HOURS")
 
     @field_validator("openai_base_url")
     @classmethod
@@ -124,7 +155,11 @@ class Settings(BaseSettings):
         return value.rstrip("/")
 
     @field_validator(
-        "salesforce_login_url", "hubspot_base_url", "pipedrive_base_url", "pipedrive_oauth_url"
+        "salesforce_login_url",
+        "hubspot_base_url",
+        "pipedrive_base_url",
+        "pipedrive_oauth_url",
+        "engage_alert_webhook_url",
     )
     @classmethod
     def _check_crm_url(cls, value: str | None) -> str | None:
@@ -144,6 +179,25 @@ class Settings(BaseSettings):
         if not value.startswith(("sqlite", "postgresql")):
             raise ValueError("must start with sqlite:// or postgresql://")
         return value
+
+    @field_validator("engage_oidc_issuer")
+    @classmethod
+    def _check_issuer(cls, value: str | None) -> str | None:
+        """An identity provider is reached over https; plain http only on this machine."""
+        if value is None or value == "":
+            return None
+        parsed = urlparse(value)
+        local = parsed.hostname in ("127.0.0.1", "localhost", "::1")
+        secure = parsed.scheme == "https" or (parsed.scheme == "http" and local)
+        if not parsed.netloc or not secure:
+            raise ValueError("must be an https:// URL (http:// only for 127.0.0.1)")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _oidc_needs_client(self) -> Settings:
+        if self.engage_oidc_issuer and not self.engage_oidc_client_id:
+            raise ValueError("ENGAGE_OIDC_ISSUER needs ENGAGE_OIDC_CLIENT_ID")
+        return self
 
     @model_validator(mode="after")
     def _openai_needs_endpoint(self) -> Settings:

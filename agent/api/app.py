@@ -10,8 +10,11 @@ from fastapi.responses import JSONResponse
 from starlette.middleware.sessions import SessionMiddleware
 
 from agent import __version__
-from agent.api.routes import api, links, pages, signals, webhooks
+from agent.api import security
+from agent.api.routes import admin, api, health, links, oidc, pages, signals, webhooks
 from agent.errors import Forbidden, InputError, NotFound, TransientError
+from agent.observability import metrics
+from agent.observability.logging import RequestIdMiddleware
 from agent.runtime import Runtime
 
 
@@ -34,14 +37,17 @@ def create_app(runtime: Runtime) -> FastAPI:
         description="Meetings in, approved and audited CRM updates out.",
     )
     app.state.runtime = runtime
+    app.state.session_secret = _session_secret(runtime)
     app.add_middleware(
         SessionMiddleware,
-        secret_key=_session_secret(runtime),
+        secret_key=app.state.session_secret,
         session_cookie="engage_session",
         same_site="strict",
         https_only=runtime.settings.engage_secure_cookies,
         max_age=12 * 3600,
     )
+    security.install(app, runtime.settings)
+    app.add_middleware(RequestIdMiddleware)
 
     @app.exception_handler(NotFound)
     async def not_found(_: Request, exc: NotFound) -> JSONResponse:
@@ -52,7 +58,10 @@ def create_app(runtime: Runtime) -> FastAPI:
         return JSONResponse({"detail": str(exc)}, status_code=403)
 
     @app.exception_handler(InputError)
-    async def bad_input(_: Request, exc: InputError) -> JSONResponse:
+    async def bad_input(request: Request, exc: InputError) -> JSONResponse:
+        if request.url.path.startswith("/webhooks/"):
+            source = request.url.path.removeprefix("/webhooks/").replace("-", "_")
+            metrics.webhook_rejected(source, "bad_request")
         return JSONResponse({"detail": str(exc)}, status_code=422)
 
     @app.exception_handler(TransientError)
@@ -74,4 +83,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(webhooks.router)
     app.include_router(signals.router)
     app.include_router(links.router)
+    app.include_router(admin.router)
+    app.include_router(oidc.router)
+    app.include_router(health.router)
     return app

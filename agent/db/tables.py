@@ -264,3 +264,35 @@ class PreparedBrief(Base):
     fingerprint: Mapped[str] = mapped_column(String(64))
     content: Mapped[dict[str, Any]] = mapped_column(JSON)
     prepared_at: Mapped[datetime]
+
+
+# -- integration health: connector events the dashboard windows over, and alerts sent --------
+
+
+class HealthEvent(Base):
+    """A connector fact kept for the day/week health numbers: a CRM creation (or a duplicate one
+    prevented by its idempotency key) and periodic API-quota samples (`amount` used of `limit`)."""
+
+    __tablename__ = "health_events"
+    __table_args__ = (Index("ix_health_events_crm_kind_at", "crm", "kind", "at"),)
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    at: Mapped[datetime]
+    crm: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(64))
+    amount: Mapped[float] = mapped_column(Float)
+    limit: Mapped[float | None] = mapped_column(Float)
+
+
+class AlertRow(Base):
+    """One alert condition by its key: sent once while it holds, again after the repeat time."""
+
+    __tablename__ = "alerts"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    crm: Mapped[str | None] = mapped_column(String(32))
+    message: Mapped[str] = mapped_column(Text)
+    first_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    cleared_at: Mapped[datetime | None] = mapped_column(index=True)

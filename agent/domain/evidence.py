@@ -164,18 +164,23 @@ def _amount_spans(text: str, value: object, facts: FieldFacts) -> list[tuple[int
 
 
 def _date_spans(text: str, value: object, facts: FieldFacts) -> list[tuple[int, int]]:
-    """The date's own phrase, or a slip ("push it a full quarter") from the CRM's date."""
+    """The date's own phrase, or a slip ("push it a full quarter") from the CRM's date.
+
+    A bare day ("put the 29th") takes its month from the conversation, which the quote does not
+    carry: it supports a date with that day within the year after the meeting.
+    """
     if facts.meeting_date is None or not isinstance(value, str):
         return []
     try:
         wanted = date.fromisoformat(value)
     except ValueError:
         return []
-    spans = [
-        (m.start, m.end)
-        for m in find_dates(text, meeting_date=facts.meeting_date, day_first=facts.day_first)
-        if m.when == wanted
-    ]
+    spans = []
+    for m in find_dates(text, meeting_date=facts.meeting_date, day_first=facts.day_first):
+        bare = _BARE_DAY.fullmatch(text[m.start : m.end]) is not None
+        within_year = facts.meeting_date <= wanted <= facts.meeting_date + timedelta(days=366)
+        if m.when == wanted or (bare and m.when.day == wanted.day and within_year):
+            spans.append((m.start, m.end))
     before = _as_date(facts.before)
     if before is not None:
         for match in _SLIP.finditer(text):
@@ -269,6 +274,7 @@ _PASSED = re.compile(
     r"|(?P<before>[a-z]+(?:\s+[a-z]+){0,3})\s+(?:is|was|has been)\s+(?:now\s+)?"
     r"(?:done|complete|completed|finished|wrapped up|over)\b"
 )
+_BARE_DAY = re.compile(r"(?:the\s+)?\d{1,2}(?:st|nd|rd|th)")
 _INCREASE = re.compile(r"\b(?:another|additional|an extra|extra|on top|more)\b")
 _SLIP_COUNTS = {"a": 1, "a full": 1, "one": 1, "two": 2, "three": 3, "four": 4, "six": 6}
 _SLIP = re.compile(
@@ -279,7 +285,7 @@ _SLIP = re.compile(
 )
 _LOST = re.compile(
     r"\b(?:go|going|went|gone|decided to go|decided on)\s+with\b|\bchose\b|\bchosen\b"
-    r"|\bnot (?:going to )?(?:move|moving|proceed|proceeding|go|going) (?:forward|ahead)\b"
+    r"|\bnot (?:going to |to )?(?:move|moving|proceed|proceeding|go|going) (?:forward|ahead)\b"
     r"|\b(?:pass|passing)\b|\bcancel+(?:ed|ing)?\b|\bkilled\b|\bshelved\b|\bscrapped\b"
     r"|\bdecided against\b|\bdifferent direction\b|\bpulling the plug\b|\blost\b"
 )

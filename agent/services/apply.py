@@ -25,6 +25,8 @@ from agent.domain.models import FieldRef, FieldValueT, ObjectType, RecordWrite
 from agent.domain.ports import Clock, CrmPort
 from agent.domain.validate import same_value
 from agent.errors import CrmError
+from agent.observability import metrics
+from agent.observability.logging import bind_meeting
 
 MAX_VERSION_RACES = 3
 
@@ -140,6 +142,8 @@ def apply_proposal(
 ) -> ApplyReport:
     report = ApplyReport()
     with db.session() as session:
+        found = session.get(Proposal, proposal_id)
+        bind_meeting(found.meeting_id if found is not None else None)
         pending = _pending_changes(session, proposal_id)
     groups: dict[tuple[str, str], list[_Pending]] = defaultdict(list)
     for item in pending:
@@ -187,10 +191,15 @@ def _record(
         if outcome.status == "conflict":
             row.conflict_value = outcome.current
             report.conflicts.append(row.id)
+            metrics.change_decided("conflicted")
             continue
         if outcome.status == "failed":
             report.failed.append(row.id)
+            metrics.crm_change(crm.system, row.field, "failed")
             continue
+        if outcome.wrote:
+            metrics.crm_change(crm.system, row.field, "applied")
+            metrics.approval_to_write(crm.system, row.decided_at, now)
         row.applied_at = now
         report.applied.append(row.id)
         if not audit_log.has_entry_for(session, row.id):

@@ -20,6 +20,8 @@ from agent.domain.models import Evidence, NextStep
 from agent.domain.ports import CrmReader, ExtractionEngine
 from agent.errors import Forbidden, InputError, NotFound
 from agent.ids import new_id
+from agent.observability import metrics
+from agent.observability.logging import bind_meeting
 from agent.services import meetings as meeting_service
 from agent.services.extract import ExtractionOptions, ExtractionResult, run_extraction
 from agent.services.users import Actor
@@ -129,6 +131,16 @@ def store_proposal(
         )
     meeting_service.set_status(session, meeting_id, "proposed", now=now)
     session.flush()
+    meeting = session.get(Meeting, meeting_id)
+    metrics.proposal_created(
+        engine=output.engine,
+        model=output.model,
+        prompt_tokens=output.usage.prompt,
+        completion_tokens=output.usage.completion,
+        latency_s=output.latency_s,
+        meeting_end=meeting.end_at if meeting is not None else None,
+        now=now,
+    )
     return proposal.id
 
 
@@ -147,6 +159,7 @@ def extract_for_meeting(
 
     The meeting's attendees and its rep join `options`, so speakers can be told apart.
     """
+    bind_meeting(meeting_id)
     meeting = session.get(Meeting, meeting_id)
     if meeting is None:
         raise NotFound(f"no meeting {meeting_id}")

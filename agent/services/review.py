@@ -17,6 +17,8 @@ from agent.domain.fields import FieldPolicy
 from agent.domain.models import FieldValueT
 from agent.domain.normalize import normalize_value
 from agent.errors import Forbidden, InvalidDecision
+from agent.observability import metrics
+from agent.observability.logging import bind_meeting
 from agent.services import meetings as meeting_service
 from agent.services.proposals import changes_of, load_proposal
 from agent.services.users import Actor
@@ -31,6 +33,7 @@ class Decision:
 
 def _owned(session: Session, proposal_id: str, actor: Actor) -> Proposal:
     proposal = load_proposal(session, proposal_id, actor)
+    bind_meeting(proposal.meeting_id)
     meeting = session.get(Meeting, proposal.meeting_id)
     if meeting is None or meeting.rep_id != actor.id:
         raise Forbidden("only the meeting's rep decides on its proposal")
@@ -96,6 +99,8 @@ def approve(
             row.status = "approved"
         row.decided_by = actor.email
         row.decided_at = now
+    for outcome in ("approved", "edited"):
+        metrics.change_decided(outcome, sum(1 for r in targets if r.status == outcome))
     _settle(session, proposal, rows, now)
     return [r.id for r in rows if r.status in ("approved", "edited")]
 
@@ -117,6 +122,7 @@ def reject(
         row.status = "rejected"
         row.decided_by = actor.email
         row.decided_at = now
+    metrics.change_decided("rejected", len(targets))
     if not change_ids and all(r.status in ("pending", "rejected") for r in rows):
         proposal.status = "rejected"
         proposal.updated_at = now

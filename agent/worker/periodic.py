@@ -31,6 +31,7 @@ log = logging.getLogger("engage.periodic")
 RECONCILE_LOOKBACK = timedelta(days=2)
 BRIEF_EVERY = timedelta(minutes=5)
 RENEW_EVERY = timedelta(hours=1)
+HEALTH_EVERY = timedelta(minutes=5)
 
 
 def schedule(rt: Runtime) -> dict[str, timedelta]:
@@ -38,6 +39,7 @@ def schedule(rt: Runtime) -> dict[str, timedelta]:
         "prepare_briefs": BRIEF_EVERY,
         "reconcile": timedelta(minutes=rt.settings.engage_reconcile_minutes),
         "renew_channels": RENEW_EVERY,
+        "health_checks": HEALTH_EVERY,
     }
 
 
@@ -81,7 +83,17 @@ class PeriodicJobs:
         self.rt = rt
 
     def handlers(self) -> dict[str, Any]:
-        return {"prepare_briefs": self.prepare_briefs, "reconcile": self.reconcile}
+        return {
+            "prepare_briefs": self.prepare_briefs,
+            "reconcile": self.reconcile,
+            "health_checks": self.health_checks,
+        }
+
+    def health_checks(self, payload: Mapping[str, Any]) -> None:
+        """Connector facts, quota samples and alerts (`agent.observability.alerts`)."""
+        from agent.observability.alerts import run_health_checks
+
+        run_health_checks(self.rt)
 
     def prepare_briefs(self, payload: Mapping[str, Any]) -> None:
         rt = self.rt
@@ -150,6 +162,9 @@ class BackgroundRunner:
         self, kind: str, payload: Mapping[str, Any], *, dedupe_key: str | None = None
     ) -> str:
         return self._jobs.submit(kind, payload, dedupe_key=dedupe_key)
+
+    def wake(self, job_id: str) -> None:
+        self._jobs.wake(job_id)
 
     def stop(self) -> None:
         self._scheduler.stop()

@@ -86,6 +86,9 @@ class ProcrastinateRunner:
         except AlreadyEnqueued:
             log.debug("job %s already waiting for a worker", job_id)
 
+    def wake(self, job_id: str) -> None:
+        self.deliver(job_id)
+
     def stop(self) -> None:
         if self._owns_app:
             self.app.close()

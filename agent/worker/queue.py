@@ -23,6 +23,8 @@ from agent.db.tables import Job
 from agent.domain.ports import Clock
 from agent.errors import EngageError, TransientError
 from agent.ids import new_id
+from agent.observability import events, metrics
+from agent.observability.logging import job_context
 
 log = logging.getLogger("engage.jobs")
 
@@ -77,6 +79,7 @@ class JobQueue:
                     updated_at=now,
                 )
                 session.add(job)
+            metrics.job_event(kind, "queued")
             return job.id
         except IntegrityError:
             with self._db.session() as session:
@@ -103,7 +106,12 @@ class JobQueue:
             if job is None or job.status in ("done", "dead"):
                 return ("missing" if job is None else job.status), 0.0
             kind, payload = job.kind, dict(job.payload)
+        with job_context(job_id, payload.get("meeting_id")):
+            return self._attempt(job_id, kind, payload)
+
+    def _attempt(self, job_id: str, kind: str, payload: dict[str, Any]) -> tuple[str, float]:
         attempt = self._mark(job_id, "running", None, bump=True)
+        metrics.job_event(kind, "started")
         try:
             self._handlers[kind](payload)
         except Exception as exc:
@@ -111,15 +119,27 @@ class JobQueue:
             final = isinstance(exc, EngageError) and not isinstance(exc, TransientError)
             if final or attempt >= self._max_attempts:
                 self._mark(job_id, "dead", reason)
+                metrics.job_event(kind, "dead")
                 log.warning("job %s (%s) dead: %s", job_id, kind, reason)
                 if self._on_dead is not None:
                     self._on_dead(kind, payload, reason)
                 return "dead", 0.0
             self._mark(job_id, "queued", reason)
+            metrics.job_event(kind, "retried")
             retry_after = exc.retry_after if isinstance(exc, TransientError) else None
             return "retry", backoff_delay(attempt, retry_after=retry_after)
+        finally:
+            self._flush_events()
         self._mark(job_id, "done", None)
+        metrics.job_event(kind, "done")
         return "done", 0.0
+
+    def _flush_events(self) -> None:
+        """Connector facts the job produced go to the store now, stamped with the job's time."""
+        try:
+            events.flush(self._db, self._clock)
+        except Exception:
+            log.exception("could not keep the connector's health events")
 
     def run(self, job_id: str) -> str:
         """Run one job to completion or death; returns its final status."""
@@ -179,6 +199,10 @@ class InlineRunner:
         self.jobs.run(job_id)
         return job_id
 
+    def wake(self, job_id: str) -> None:
+        """Run a job that is queued again (an admin's retry of a dead letter)."""
+        self.jobs.run(job_id)
+
     def stop(self) -> None:
         return None
 
@@ -200,6 +224,9 @@ class ThreadRunner:
         job_id = self.jobs.enqueue(kind, payload, dedupe_key=dedupe_key)
         self._wake.put(job_id)
         return job_id
+
+    def wake(self, job_id: str) -> None:
+        self._wake.put(job_id)
 
     def _loop(self) -> None:
         while (job_id := self._wake.get()) is not None:

@@ -23,7 +23,7 @@ from agent.db import audit_log
 from agent.domain.audit import verify_chain
 from agent.errors import Forbidden, InputError
 from agent.runtime import Workflow
-from agent.services import ingest
+from agent.services import access, ingest
 from agent.services import meetings as meeting_service
 from agent.services import proposals as proposal_service
 from agent.services.brief import ReadOnlyCrm, build_brief
@@ -103,6 +103,7 @@ def post_call(body: TranscriptCreate, rt: RuntimeDep, user: CurrentUser) -> Acce
         rep = find_user(session, email=body.rep_email)
         if rep.id != user.id and not user.is_admin:
             raise Forbidden("a rep submits calls only for themselves")
+        access.check_deal(rt.crm, deal_id=body.deal_id, actor=rep)
         meeting_id = ingest.create_call_from_transcript(
             session,
             crm=ReadOnlyCrm(rt.crm),

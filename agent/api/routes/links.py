@@ -13,7 +13,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from agent.api.deps import CurrentUser, RuntimeDep
-from agent.services import linking, prepared_briefs
+from agent.services import access, linking, prepared_briefs
 from agent.worker.ingest_jobs import extract_once
 
 router = APIRouter(prefix="/api/v1", tags=["meetings"])
@@ -44,6 +44,7 @@ def get_link(meeting_id: str, rt: RuntimeDep, user: CurrentUser) -> dict[str, An
 def choose_deal(
     meeting_id: str, body: LinkChoice, rt: RuntimeDep, user: CurrentUser
 ) -> dict[str, Any]:
+    access.check_deal(rt.crm, deal_id=body.deal_id, actor=user)
     with rt.db.session() as session:
         linking.choose_deal(
             session,

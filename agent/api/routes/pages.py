@@ -20,12 +20,12 @@ from starlette.datastructures import FormData
 
 from agent.api.deps import OptionalUser, RuntimeDep
 from agent.errors import EngageError, Forbidden, InputError
-from agent.runtime import Workflow
+from agent.runtime import Runtime, Workflow
 from agent.services import meetings as meeting_service
 from agent.services import proposals as proposal_service
 from agent.services.brief import ReadOnlyCrm, build_brief
 from agent.services.review import Decision
-from agent.services.users import Actor, authenticate
+from agent.services.users import Actor, authenticate, session_stamp
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent.parent / "templates"))
 router = APIRouter(include_in_schema=False)
@@ -46,21 +46,37 @@ def _check_csrf(request: Request, sent: str) -> None:
 
 
 def _page(request: Request, name: str, user: Actor | None, **context: Any) -> HTMLResponse:
-    response = templates.TemplateResponse(
+    """A rendered page; its security headers come from `agent.api.security`."""
+    return templates.TemplateResponse(
         request, name, {"user": user, "csrf": _csrf(request), **context}
     )
-    response.headers["X-Frame-Options"] = "DENY"
-    response.headers["Content-Security-Policy"] = "default-src 'self'; style-src 'unsafe-inline'"
-    return response
 
 
 def _login_redirect() -> RedirectResponse:
     return RedirectResponse("/login", status_code=303)
 
 
+def login_page(
+    request: Request, rt: Runtime, *, error: str | None = None, status_code: int = 200
+) -> HTMLResponse:
+    """The login form, with the single sign-on button when an identity provider is set."""
+    page = _page(request, "login.html", None, error=error, sso=bool(rt.settings.engage_oidc_issuer))
+    page.status_code = status_code
+    return page
+
+
+def start_session(request: Request, rt: Runtime, actor: Actor) -> None:
+    """Log the actor in: a fresh session (and CSRF token) stamped with their current token."""
+    with rt.db.session() as session:
+        stamp = session_stamp(session, user_id=actor.id)
+    request.session.clear()
+    request.session["user_id"] = actor.id
+    request.session["stamp"] = stamp
+
+
 @router.get("/login", response_class=HTMLResponse)
-def login_form(request: Request, user: OptionalUser) -> Response:
-    return _page(request, "login.html", user, error=None)
+def login_form(request: Request, rt: RuntimeDep) -> Response:
+    return login_page(request, rt)
 
 
 @router.post("/login")
@@ -71,9 +87,8 @@ def login(
     with rt.db.session() as session:
         actor = authenticate(session, token=token.strip(), now=rt.clock.now())
     if actor is None:
-        return _page(request, "login.html", None, error="That token is not valid.")
-    request.session.clear()
-    request.session["user_id"] = actor.id
+        return login_page(request, rt, error="That token is not valid.", status_code=401)
+    start_session(request, rt, actor)
     return RedirectResponse("/", status_code=303)
 
 

@@ -21,7 +21,9 @@ from starlette.concurrency import run_in_threadpool
 from agent.api.deps import CurrentUser, OptionalUser, RuntimeDep
 from agent.errors import Forbidden, InputError
 from agent.runtime import Runtime
+from agent.services import access
 from agent.services import signals as signal_service
+from agent.services.users import Actor
 
 router = APIRouter(prefix="/api/v1", tags=["signals"])
 
@@ -97,6 +99,29 @@ def _store(rt: Runtime, body: SignalCreate) -> tuple[dict[str, Any], bool]:
     return asdict(view), new
 
 
+def _as_seen_by(
+    rt: Runtime, user: Actor, view: dict[str, Any], sent: SignalCreate
+) -> dict[str, Any]:
+    """What a rep may learn back: the link and suggestion only for a deal they own.
+
+    Otherwise the answer repeats what they sent, so posting a colleague's contact's email does
+    not reveal which account and deal it belongs to (`suggestion_status` says `hidden`).
+    """
+    if access.owns_deal(rt.crm, deal_id=view["deal_id"], actor=user):
+        return view
+    return {
+        **view,
+        "email": sent.email,
+        "domain": sent.domain,
+        "summary": sent.summary,
+        "account_id": None,
+        "contact_id": None,
+        "deal_id": None,
+        "suggestion": None,
+        "suggestion_status": "hidden",
+    }
+
+
 @router.post("/signals", status_code=status.HTTP_201_CREATED, response_model=SignalRead)
 async def post_signal(request: Request, rt: RuntimeDep, user: OptionalUser) -> Response:
     """Bearer-authenticated, or HMAC-signed when `X-Engage-Signature` is sent."""
@@ -119,6 +144,8 @@ async def post_signal(request: Request, rt: RuntimeDep, user: OptionalUser) -> R
     except ValidationError as exc:
         raise InputError(f"bad signal: {exc.errors()[0].get('msg')}") from None
     view, new = await run_in_threadpool(_store, rt, parsed)
+    if user is not None and "x-engage-signature" not in request.headers:
+        view = await run_in_threadpool(_as_seen_by, rt, user, view, parsed)
     return JSONResponse(
         SignalRead.model_validate(view).model_dump(mode="json"),
         status_code=status.HTTP_201_CREATED if new else status.HTTP_200_OK,
@@ -133,8 +160,7 @@ def list_signals(
     if not user.is_admin:
         if deal_id is None:
             raise InputError("give deal_id: a rep sees the signals of their own deals")
-        owner = rt.crm.read_context(deal_id).deal.owner_email or ""
-        if owner.lower() != user.email.lower():
+        if not access.owns_deal(rt.crm, deal_id=deal_id, actor=user):
             raise Forbidden(f"deal {deal_id} belongs to another rep")
     with rt.db.session() as session:
         return [asdict(v) for v in signal_service.list_signals(session, deal_id=deal_id)]

@@ -19,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from agent.api.deps import RuntimeDep
 from agent.domain.ingestion import recording_to_json
 from agent.errors import InputError
+from agent.observability import metrics
 from agent.runtime import Runtime
 from agent.services import webhooks as ledger
 from agent.worker.calendar_jobs import channel_of
@@ -30,13 +31,17 @@ router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 MAX_WEBHOOK_BYTES = 1024 * 1024
 
 
-def _unconfigured(variable: str) -> JSONResponse:
+def _unconfigured(variable: str, source: str) -> JSONResponse:
+    metrics.webhook_rejected(source, "unconfigured")
     return JSONResponse(
         {"detail": f"this webhook is not configured: set {variable}"}, status_code=503
     )
 
 
-def _unauthorized(reason: str) -> JSONResponse:
+def _unauthorized(reason: str, source: str | None) -> JSONResponse:
+    """401; `source` is counted as a bad signature (None when the caller counted already)."""
+    if source is not None:
+        metrics.webhook_rejected(source, "bad_signature")
     return JSONResponse({"detail": reason}, status_code=401)
 
 
@@ -88,13 +93,16 @@ def accept(
             now=rt.clock.now(),
         )
     if not recorded.new and (recorded.job_id is not None or job is None):
+        metrics.webhook_received(source, "duplicate")
         return {"status": "duplicate", "event_id": recorded.id}
     if job is None:
+        metrics.webhook_received(source, "ignored")
         return {"status": "ignored", "event_id": recorded.id}
     kind, job_payload, dedupe_key = job
     job_id = rt.submit(kind, job_payload, dedupe_key=dedupe_key)
     with rt.db.session() as session:
         ledger.set_job(session, recorded.id, job_id)
+    metrics.webhook_received(source, "accepted")
     return {"status": "accepted", "event_id": recorded.id, "job_id": job_id}
 
 
@@ -103,7 +111,7 @@ async def zoom_webhook(request: Request, rt: RuntimeDep) -> Response:
     """Zoom's URL validation and recording/meeting events, signed with the secret token."""
     secret = rt.settings.zoom_webhook_secret_token
     if secret is None:
-        return _unconfigured("ZOOM_WEBHOOK_SECRET_TOKEN")
+        return _unconfigured("ZOOM_WEBHOOK_SECRET_TOKEN", "zoom")
     body = await _body(request)
     try:
         zoom.verify(
@@ -114,13 +122,14 @@ async def zoom_webhook(request: Request, rt: RuntimeDep) -> Response:
             now=rt.clock.now(),
         )
     except zoom.SignatureError as exc:
-        return _unauthorized(str(exc))
+        return _unauthorized(str(exc), "zoom")
     data = _json(body)
     name = str(data.get("event", ""))
     if name == "endpoint.url_validation":
         plain = data.get("payload", {}).get("plainToken")
         if not isinstance(plain, str) or not plain:
             raise InputError("endpoint.url_validation without payload.plainToken")
+        metrics.webhook_received("zoom", "handshake")
         return JSONResponse(zoom.url_validation(secret.get_secret_value(), plain))
     job = None
     if name in zoom.HANDLED_EVENTS:
@@ -143,9 +152,9 @@ async def google_calendar_webhook(request: Request, rt: RuntimeDep) -> Response:
     """A push notification: headers only; `exists` means pull the changes with the sync token."""
     secret = rt.settings.google_calendar_channel_token
     if secret is None:
-        return _unconfigured("GOOGLE_CALENDAR_CHANNEL_TOKEN")
+        return _unconfigured("GOOGLE_CALENDAR_CHANNEL_TOKEN", "google_calendar")
     if not _same(secret, request.headers.get("x-goog-channel-token")):
-        return _unauthorized("X-Goog-Channel-Token does not match")
+        return _unauthorized("X-Goog-Channel-Token does not match", "google_calendar")
     channel_id = request.headers.get("x-goog-channel-id", "")
     state = request.headers.get("x-goog-resource-state", "")
     number = request.headers.get("x-goog-message-number", "")
@@ -195,9 +204,10 @@ async def graph_webhook(request: Request, rt: RuntimeDep) -> Response:
     """The validation handshake, then change and lifecycle notifications checked by clientState."""
     secret = rt.settings.graph_client_state
     if secret is None:
-        return _unconfigured("GRAPH_CLIENT_STATE")
+        return _unconfigured("GRAPH_CLIENT_STATE", "microsoft_graph")
     token = request.query_params.get("validationToken")
     if token is not None:
+        metrics.webhook_received("microsoft_graph", "handshake")
         return PlainTextResponse(token, media_type="text/plain")
     data = _json(await _body(request))
     items = data.get("value")
@@ -207,6 +217,7 @@ async def graph_webhook(request: Request, rt: RuntimeDep) -> Response:
     for item in items:
         if not isinstance(item, dict) or not _same(secret, item.get("clientState")):
             refused += 1
+            metrics.webhook_rejected("microsoft_graph", "bad_signature")
             continue
         key, kind, payload, job_kind = _graph_item(item)
         known = await run_in_threadpool(channel_of, rt, payload["subscription_id"], "graph")
@@ -222,5 +233,5 @@ async def graph_webhook(request: Request, rt: RuntimeDep) -> Response:
         )
         accepted += 1
     if refused and not accepted:
-        return _unauthorized("clientState does not match")
+        return _unauthorized("clientState does not match", None)
     return JSONResponse({"accepted": accepted, "refused": refused}, status_code=202)

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 
 from agent.domain.models import NextStep
-from agent.llm.rules import lexicon
+from agent.llm.rules import lexicon, step_lexicon
 from agent.llm.rules.fields import scan_dates
 from agent.llm.rules.referents import resolve_pronoun
 from agent.llm.rules.text import Sentence, Speakers
@@ -78,7 +78,7 @@ def _action_spans(sentence: Sentence, at: int, until: int | None) -> list[tuple[
     spans: list[tuple[int, int | None]] = []
     start = at
     for found in _NEXT_ACTION.finditer(sentence.norm, at, end):
-        if found["verb"] in lexicon.FOLLOW_UP_VERBS and found.start() > start:
+        if found["verb"] in step_lexicon.FOLLOW_UP_VERBS and found.start() > start:
             spans.append((start, found.start()))
             start = found.end()
     spans.append((start, until))
@@ -93,12 +93,12 @@ def commits(norm: str) -> bool:
 def _commitments(norm: str) -> list[tuple[re.Match[str], str]]:
     """Commitment phrases in order, skipping relative clauses ("the number I'll put on the PO")."""
     found: list[tuple[re.Match[str], str]] = []
-    for pattern, kind in lexicon.COMMITMENTS:
+    for pattern, kind in step_lexicon.COMMITMENTS:
         for match in pattern.finditer(norm):
             before = norm[: match.start()].split()
             if before and before[-1].strip(",") != before[-1]:
                 before = []
-            if before and before[-1] in lexicon.RELATIVE_WORDS:
+            if before and before[-1] in step_lexicon.RELATIVE_WORDS:
                 continue
             if all(match.start() >= m.end() or match.end() <= m.start() for m, _ in found):
                 found.append((match, kind))
@@ -113,20 +113,23 @@ def _action(
     end = _CLAUSE_END.search(rest)
     action = rest[: end.start() if end else len(rest)]
     for span in reversed(list(lexicon.DATE_SPAN.finditer(action.lower()))):
-        head = lexicon.DATE_PREPOSITION.sub("", action[: span.start()])
+        head = step_lexicon.DATE_PREPOSITION.sub("", action[: span.start()])
         action = head + action[span.end() :]
-    action = lexicon.DISFLUENCY.sub(" ", action)
+    action = step_lexicon.DISFLUENCY.sub(" ", action)
     action = re.sub(r"\b(\w+)(?:\s+\1\b)+", r"\1", action, flags=re.IGNORECASE)
     action = " ".join(action.split()).strip(" ,.;:!?")
-    while (lead := lexicon.ACTION_LEAD.match(action.lower())) is not None:
+    while (lead := step_lexicon.ACTION_LEAD.match(action.lower())) is not None:
         action = action[lead.end() :]
     action = resolve_pronoun(action, previous)
     lowered = action.lower()
-    if lexicon.RECORD_KEEPING.match(lowered):
+    if step_lexicon.RECORD_KEEPING.match(lowered):
         return None
-    if lexicon.NOT_A_TASK.match(lowered) or len(action.split()) < lexicon.MIN_ACTION_WORDS:
+    if (
+        step_lexicon.NOT_A_TASK.match(lowered)
+        or len(action.split()) < step_lexicon.MIN_ACTION_WORDS
+    ):
         return None
-    if lexicon.VAGUE_ACTION.fullmatch(lowered):
+    if step_lexicon.VAGUE_ACTION.fullmatch(lowered):
         return None
     return action
 

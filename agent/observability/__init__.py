@@ -1,0 +1,1 @@
+"""Integration health: Prometheus metrics, structured logs, the health numbers and alerts."""

@@ -114,11 +114,14 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
     import uvicorn
 
     from agent.api.app import create_app
+    from agent.observability.logging import configure_logging
 
     with runtime() as rt:
+        configure_logging(rt.settings.engage_log_level)
         rt.start_jobs(background=True)
         print(f"Engage is serving on http://{host}:{port}/  (API docs at /docs)", flush=True)
-        uvicorn.run(create_app(rt), host=host, port=port, log_level="warning")
+        app = create_app(rt)
+        uvicorn.run(app, host=host, port=port, log_level="warning", log_config=None)
 
 
 class Role(StrEnum):

@@ -89,6 +89,22 @@ def prepare(rt: Runtime) -> tuple[str, str]:
         return rep.email, rotate_token(session, email=rep.email)
 
 
+DEMO_ADMIN = "revops@engage-demo.com"
+
+
+def admin_token(rt: Runtime) -> str:
+    """The demo's RevOps admin, whose page is the health dashboard, with a fresh token."""
+    with rt.db.session() as session:
+        try:
+            find_user(session, email=DEMO_ADMIN)
+        except EngageError:
+            _, token = add_user(
+                session, email=DEMO_ADMIN, role="admin", name="RevOps", now=rt.clock.now()
+            )
+            return token
+        return rotate_token(session, email=DEMO_ADMIN)
+
+
 def main() -> int:
     import uvicorn
 
@@ -99,9 +115,13 @@ def main() -> int:
     try:
         rt = build_runtime(load_settings())
         email, token = prepare(rt)
+        revops = admin_token(rt)
     except (ConfigError, EngageError) as exc:
         print(f"engage: {exc}", file=sys.stderr)
         return 2
+    from agent.observability.logging import configure_logging
+
+    configure_logging(rt.settings.engage_log_level)
     rt.start_jobs(background=True)
     home = rt.settings.engage_home.resolve()
     print(
@@ -112,13 +132,14 @@ Engage is running on the embedded defaults (engine: {rt.engine.name}, CRM: {rt.c
   Demo rep  : {email}
   Token     : {token}
   Data      : {home}  (Engage store and sandbox-crm.sqlite3)
+  Health    : http://{host}:{port}/admin/health  (admin {DEMO_ADMIN}, token {revops})
 Try: curl -H 'Authorization: Bearer {token}' http://{host}:{port}/api/v1/proposals
 Stop with Ctrl-C.
 """,
         flush=True,
     )
     try:
-        uvicorn.run(create_app(rt), host=host, port=port, log_level="warning")
+        uvicorn.run(create_app(rt), host=host, port=port, log_level="warning", log_config=None)
     finally:
         rt.close()
     return 0

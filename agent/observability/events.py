@@ -37,11 +37,17 @@ def crm_creation(crm: str, kind: str, *, duplicate: bool) -> None:
         _pending.append((crm, DUPLICATE if duplicate else CREATED, kind))
 
 
-def flush(db: Database, clock: Clock) -> int:
-    """Write the buffered facts, stamped now; returns how many were written."""
+def drain() -> list[tuple[str, str, str]]:
+    """Take every buffered fact (crm, kind, name) out of the buffer."""
     with _lock:
         taken = list(_pending)
         _pending.clear()
+    return taken
+
+
+def flush(db: Database, clock: Clock) -> int:
+    """Write the buffered facts, stamped now; returns how many were written."""
+    taken = drain()
     if not taken:
         return 0
     now = clock.now()

@@ -314,6 +314,6 @@ def job_failure_rate(session: Session, *, since: datetime) -> tuple[int, int]:
         .where(Job.updated_at >= since, Job.status.in_(("done", "dead")))
         .group_by(Job.status)
     )
-    counts: dict[str, Any] = dict(rows.tuples().all())
+    counts: dict[str, Any] = {str(status): count for status, count in rows}
     dead = int(counts.get("dead", 0))
     return dead, dead + int(counts.get("done", 0))

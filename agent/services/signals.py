@@ -168,7 +168,7 @@ def _may_decide(crm: CrmReader, row: SignalRow, actor: Actor) -> None:
         raise InputError(f"signal {row.id} has no suggested next step")
     owner = crm.read_context(row.deal_id).deal.owner_email
     if not actor.is_admin and (owner or "").lower() != actor.email.lower():
-        raise Forbidden(f"deal {row.deal_id} belongs to another rep")
+        raise Forbidden(f"signal {row.id} is on another rep's deal")
 
 
 def decide(

@@ -44,8 +44,10 @@ def register(app: typer.Typer) -> None:
                     "engage worker needs PostgreSQL (DATABASE_URL); "
                     "on SQLite, engage serve runs the jobs in-process"
                 )
+            from agent.observability.logging import configure_logging
             from agent.worker.procrastinate_queue import run_worker
 
+            configure_logging(rt.settings.engage_log_level)
             print(f"engage worker: serving jobs (concurrency {concurrency})", flush=True)
             run_worker(
                 rt, concurrency=concurrency, heartbeat_s=heartbeat, stalled_after_s=stalled_after

@@ -16,6 +16,7 @@ from typing import Any
 
 from agent.domain.models import ObjectType, RecordWrite, WriteResult
 from agent.errors import CrmError
+from agent.observability.events import crm_creation
 from connectors.common.scopes import FieldScope
 from connectors.hubspot import mapping as m
 from connectors.hubspot.client import HubSpotApi
@@ -99,6 +100,7 @@ def _create_once(
     lookup = [[{"propertyName": m.KEY_PROPERTY, "operator": "EQ", "value": key}]]
     found = api.search(kind, lookup, [m.KEY_PROPERTY])
     if found:
+        crm_creation(SYSTEM, kind.removesuffix("s"), duplicate=True)
         return str(found[0]["id"])
     api.get("deals", deal_id, ["hs_object_id"])
     body: dict[str, Any] = {
@@ -115,7 +117,9 @@ def _create_once(
     except CrmError as exc:
         if exc.status != 409:
             raise
+        crm_creation(SYSTEM, kind.removesuffix("s"), duplicate=True)
         return str(api.search(kind, lookup, [m.KEY_PROPERTY])[0]["id"])
+    crm_creation(SYSTEM, kind.removesuffix("s"), duplicate=False)
     return str(created.json()["id"])
 
 

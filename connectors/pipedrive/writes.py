@@ -12,6 +12,7 @@ from typing import Any
 
 from agent.domain.models import RecordWrite, WriteResult
 from agent.errors import CrmError
+from agent.observability.events import crm_creation
 from connectors.common.scopes import FieldScope
 from connectors.pipedrive import mapping as m
 from connectors.pipedrive.client import PipedriveApi
@@ -74,11 +75,13 @@ def add_note(api: PipedriveApi, *, deal_id: str, body: str, idempotency_key: str
     tag = marker(idempotency_key)
     existing = api.data("GET", "/api/v1/notes", params={"deal_id": deal_id}) or []
     if found := next((n for n in existing if tag in str(n.get("content"))), None):
+        crm_creation(SYSTEM, "note", duplicate=True)
         return str(found["id"])
     api.data("GET", f"/api/v2/deals/{deal_id}")
     note = api.data(
         "POST", "/api/v1/notes", json={"content": f"{body}\n{tag}", "deal_id": int(deal_id)}
     )
+    crm_creation(SYSTEM, "note", duplicate=False)
     return str(note["id"])
 
 
@@ -96,6 +99,7 @@ def add_task(
     tag = marker(idempotency_key)
     existing = api.data("GET", "/api/v2/activities", params={"deal_id": deal_id}) or []
     if found := next((a for a in existing if tag in str(a.get("note"))), None):
+        crm_creation(SYSTEM, "task", duplicate=True)
         return str(found["id"])
     api.data("GET", f"/api/v2/deals/{deal_id}")
     activity = {
@@ -106,4 +110,6 @@ def add_task(
         "deal_id": int(deal_id),
         "note": f"Next step for {owner}, from an Engage call summary.\n{tag}",
     }
-    return str(api.data("POST", "/api/v2/activities", json=activity)["id"])
+    created = api.data("POST", "/api/v2/activities", json=activity)["id"]
+    crm_creation(SYSTEM, "task", duplicate=False)
+    return str(created)

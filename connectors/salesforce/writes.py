@@ -16,6 +16,7 @@ from typing import Any
 
 from agent.domain.models import RecordWrite, WriteResult
 from agent.errors import CrmError
+from agent.observability.events import crm_creation
 from connectors.common.scopes import FieldScope
 from connectors.salesforce import mapping as m
 from connectors.salesforce.client import COMPOSITE_MAX, SalesforceApi
@@ -119,10 +120,13 @@ def add_note(api: SalesforceApi, *, deal_id: str, body: str, idempotency_key: st
     )
     deal_id = api.follow_lead(deal_id, "ConvertedOpportunityId")
     if found:
+        crm_creation(SYSTEM, "note", duplicate=True)
         return _same_deal(found[0], "ParentId", deal_id, idempotency_key)
     title = f"{body.strip().splitlines()[0][:200]} {marker}"
     note = {"ParentId": deal_id, "Title": title, "Body": body}
-    return str(api.http.request("POST", api.path("sobjects/Note/"), json=note).json()["id"])
+    created = api.http.request("POST", api.path("sobjects/Note/"), json=note).json()["id"]
+    crm_creation(SYSTEM, "note", duplicate=False)
+    return str(created)
 
 
 def add_task(
@@ -141,6 +145,7 @@ def add_task(
     found = api.query(f"SELECT Id, WhatId FROM Task WHERE {m.TASK_KEY} = {soql_literal(key)}")
     deal_id = api.follow_lead(deal_id, "ConvertedOpportunityId")
     if found:
+        crm_creation(SYSTEM, "task", duplicate=True)
         return _same_deal(found[0], "WhatId", deal_id, idempotency_key)
     task = {
         "WhatId": deal_id,
@@ -150,4 +155,6 @@ def add_task(
         "Description": f"Next step for {owner}, from an Engage call summary.",
         m.TASK_KEY: key,
     }
-    return str(api.http.request("POST", api.path("sobjects/Task/"), json=task).json()["id"])
+    created = api.http.request("POST", api.path("sobjects/Task/"), json=task).json()["id"]
+    crm_creation(SYSTEM, "task", duplicate=False)
+    return str(created)

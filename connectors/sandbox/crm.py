@@ -33,6 +33,7 @@ from agent.domain.models import (
 )
 from agent.domain.ports import Clock
 from agent.errors import ConfigError, CrmError
+from agent.observability.events import crm_creation
 from connectors.sandbox import reads
 from connectors.sandbox.schema import (
     COLUMNS,
@@ -188,6 +189,7 @@ class SandboxCrm:
         _require_text("note body", body)
         with self.batch(who=self._service_account) as writer:
             if (earlier := self._keyed(writer, "notes", idempotency_key, deal_id)) is not None:
+                crm_creation(SYSTEM, "note", duplicate=True)
                 return earlier
             note_id = writer.create_note(
                 deal_id=deal_id,
@@ -200,7 +202,8 @@ class SandboxCrm:
             writer.add_activity(
                 deal_id=deal_id, kind="note", at=self._clock.now(), subject=first_line[:120]
             )
-            return note_id
+        crm_creation(SYSTEM, "note", duplicate=False)
+        return note_id
 
     def add_task(
         self, *, deal_id: str, subject: str, due: date | None, owner: str, idempotency_key: str
@@ -208,6 +211,7 @@ class SandboxCrm:
         _require_text("task subject", subject)
         with self.batch(who=self._service_account) as writer:
             if (earlier := self._keyed(writer, "tasks", idempotency_key, deal_id)) is not None:
+                crm_creation(SYSTEM, "task", duplicate=True)
                 return earlier
             task_id = writer.create_task(
                 deal_id=deal_id,
@@ -218,7 +222,8 @@ class SandboxCrm:
                 idempotency_key=idempotency_key,
             )
             writer.add_activity(deal_id=deal_id, kind="task", at=self._clock.now(), subject=subject)
-            return task_id
+        crm_creation(SYSTEM, "task", duplicate=False)
+        return task_id
 
     @staticmethod
     def _keyed(writer: SandboxWriter, table: str, key: str, deal_id: str) -> str | None:

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from agent.api.deps import AdminUser, RuntimeDep
-from agent.errors import NotFound
+from agent.api.routes import health
 from agent.runtime import Runtime
 from agent.services import users as user_service
 
@@ -133,19 +133,11 @@ def dead_letters(rt: RuntimeDep, admin: AdminUser) -> list[dict[str, Any]]:
 
 
 def _retry(rt: Runtime, job_id: str) -> str:
-    jobs = rt.job_queue()
-    if jobs.status(job_id) != "dead":
-        raise NotFound(f"no dead letter {job_id}")
-    jobs.retry(job_id)
-    if rt.db.url.startswith("postgresql"):
-        from agent.worker.procrastinate_queue import start_runner
-
-        start_runner(rt).deliver(job_id)
-        return "queued"
-    return jobs.run(job_id)
+    health.retry_dead_letter(rt, job_id)
+    return rt.job_queue().status(job_id) or "unknown"
 
 
 @router.post("/dead-letters/{job_id}/retry")
 async def retry_dead_letter(job_id: str, rt: RuntimeDep, admin: AdminUser) -> dict[str, str]:
-    """Another run for a dead letter: now (SQLite), or queued for the workers (PostgreSQL)."""
+    """Another run for a dead letter (as the dashboard's retry button); answers its status."""
     return {"job_id": job_id, "status": await run_in_threadpool(_retry, rt, job_id)}

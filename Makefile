@@ -41,8 +41,9 @@ typecheck: $(TEST_STAMP)
 unit: $(TEST_STAMP)
 	$(BIN)/pytest -q
 
-# System packages the tests use (speech synthesis for the audio tests); installed once, as root.
-SYSDEPS := espeak-ng sox
+# System packages the tests use (speech synthesis for the audio tests, headless Chromium for the
+# dashboard's screenshot test); installed once, as root.
+SYSDEPS := espeak-ng sox chromium
 sysdeps:
 	@missing=""; for p in $(SYSDEPS); do command -v $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
@@ -52,9 +53,9 @@ sysdeps:
 
 test: sysdeps lint typecheck unit
 
-# Webhook acknowledgement latency and throughput (prints p50/p99 and acknowledgements/s).
-bench: $(RUN_STAMP)
-	$(BIN)/python benchmarks/webhooks.py
+# Every figure in one table, each beside its limit or the last run (benchmarks/baseline.json).
+bench: sysdeps $(RUN_STAMP)
+	$(BIN)/python -m benchmarks.run_all
 
 eval: $(TEST_STAMP)
 	$(BIN)/engage eval eval/datasets/calls.jsonl --html eval/report.html

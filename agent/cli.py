@@ -21,7 +21,6 @@ from rich.console import Console
 from rich.table import Table
 
 from agent.db import audit_log
-from agent.domain.audit import verify_chain
 from agent.domain.models import ObjectType
 from agent.errors import ConfigError, EngageError, Forbidden, InputError, NotFound
 from agent.runtime import Runtime, Workflow, build_runtime
@@ -131,11 +130,16 @@ class Role(StrEnum):
 
 @users_app.command("add")
 def users_add(
-    email: str, role: Annotated[Role, typer.Option(help="rep or admin")] = Role.rep, name: str = ""
+    email: str,
+    role: Annotated[Role, typer.Option(help="rep or admin")] = Role.rep,
+    name: str = "",
+    team: Annotated[str | None, typer.Option(help="The rep's team (shadow mode per team).")] = None,
 ) -> None:
     """Create a user and print their API token (shown only now)."""
     with runtime() as rt, rt.db.session() as session:
-        _, token = add_user(session, email=email, role=role.value, name=name, now=rt.clock.now())
+        _, token = add_user(
+            session, email=email, role=role.value, name=name, now=rt.clock.now(), team=team
+        )
     print(token)
 
 
@@ -317,6 +321,34 @@ def reject(proposal_id: str, as_: AsOption, change: ChangeOption = None) -> None
     )
 
 
+@app.command()
+def revert(
+    proposal_id: str,
+    as_: AsOption,
+    change: Annotated[
+        list[str] | None, typer.Option("--change", help="CHANGE_ID of an applied change")
+    ] = None,
+) -> None:
+    """Put back what applied changes replaced: the named ones, or all of the proposal's.
+
+    Exits 1 when a revert could not be done (the CRM value changed since Engage wrote it).
+    """
+    from agent.cli_render import revert_lines
+
+    with runtime() as rt:
+        with rt.db.session() as session:
+            actor = find_user(session, email=as_)
+        Workflow(rt).revert(proposal_id=proposal_id, actor=actor, change_ids=list(change or []))
+        with rt.db.session() as session:
+            view = proposal_service.get_proposal(session, proposal_id, None)
+    done, problems = revert_lines(view)
+    for line in done:
+        print(line)
+    print(f"proposal {view.id}: {view.status}")
+    if problems:
+        fail("; ".join(problems), 1)
+
+
 def _decide(proposal_id: str, email: str, action: Callable[[Workflow, Any], None]) -> None:
     with runtime() as rt:
         with rt.db.session() as session:
@@ -349,12 +381,20 @@ def crm_show(kind: ObjectType, object_id: str, as_json: JsonFlag = False) -> Non
 
 @audit_app.command("verify")
 def audit_verify() -> None:
-    """Exit 0 when the chain is intact; otherwise name the first bad entry and exit 1."""
-    with runtime() as rt, rt.db.session() as session:
-        verdict = verify_chain(list(audit_log.entries(session)))
+    """Exit 0 when the chain is intact and holds every exported head; else say why, exit 1."""
+    from agent.services.audit_head import check_audit
+
+    with runtime() as rt:
+        check = check_audit(rt.db, rt.settings.audit_head_path)
+    verdict = check.verdict
     if not verdict.ok:
         fail(f"audit chain broken at entry {verdict.bad_seq}: {verdict.reason}", 1)
-    print(f"audit chain intact: {verdict.checked} entries")
+    if check.problem is not None:
+        fail(f"audit chain truncated or rewritten: {check.problem}", 1)
+    erased = f", {verdict.tombstoned} with erased personal data" if verdict.tombstoned else ""
+    print(
+        f"audit chain intact: {verdict.checked} entries{erased}; {check.heads} exported heads held"
+    )
 
 
 class ExportFormat(StrEnum):
@@ -398,6 +438,24 @@ def _register_users() -> None:
 
 
 _register_users()
+
+
+def _register_trust() -> None:
+    from agent.cli_trust import register
+
+    register(app, audit_app)
+
+
+_register_trust()
+
+
+def _register_shadow() -> None:
+    from agent.cli_reviews import register_shadow
+
+    register_shadow(app)
+
+
+_register_shadow()
 
 
 def main() -> None:

@@ -7,6 +7,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from agent.domain.display import shown
 from agent.services.brief import Brief
 from agent.services.proposals import ProposalView
 
@@ -66,5 +67,32 @@ def print_proposal(console: Console, view: ProposalView) -> None:
             c.status,
         )
     console.print(table)
+    for c in view.changes:
+        for found in c.flags:
+            console.print(f"[yellow]look twice[/yellow] {c.id} {c.field}: {found['message']}")
+    for m in view.mentioned:
+        console.print(
+            f"[dim]mentioned, not proposed:[/dim] {m['field']} = {_show(m['value'])} "
+            f"(“{m['evidence']['quote']}”): {m['reason']}"
+        )
     if view.dropped_count:
         console.print(f"[dim]{view.dropped_count} suggestion(s) dropped by validation[/dim]")
+
+
+def revert_lines(view: ProposalView) -> tuple[list[str], list[str]]:
+    """One line per change with a revert, and the reasons of those that could not be done."""
+    lines: list[str] = []
+    problems: list[str] = []
+    for c in view.changes:
+        revert = c.revert
+        if revert is None:
+            continue
+        lines.append(f"{c.id}  {c.field:<20} {c.status} (revert {revert['status']})")
+        if revert["status"] == "conflict":
+            problems.append(
+                f"{c.id} {c.field} not reverted: the CRM now holds "
+                f"{shown(revert['conflict_value'])}, not the value Engage wrote"
+            )
+        elif revert["status"] in ("failed", "pending"):
+            problems.append(f"{c.id} {c.field} not reverted: {revert['error'] or 'still queued'}")
+    return lines, problems

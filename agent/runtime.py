@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from agent.clock import SystemClock
 from agent.db.engine import Database
 from agent.db.tables import Meeting
+from agent.domain.delivery import DeliveryKit
 from agent.domain.fields import DEFAULT_POLICY, FieldPolicy
 from agent.domain.ingestion import IngestKit
 from agent.domain.ports import Clock, CrmPort, ExtractionEngine
@@ -23,6 +24,7 @@ from agent.services.apply import RecordLocks, apply_proposal
 from agent.services.extract import ExtractionOptions
 from agent.services.proposals import extract_for_meeting, load_proposal
 from agent.services.review import Decision
+from agent.services.rollback import request_revert, run_reverts
 from agent.services.users import Actor
 from agent.settings import Settings
 from agent.worker.queue import InlineRunner, JobQueue
@@ -53,6 +55,7 @@ class Runtime:
     locks: RecordLocks = field(default_factory=RecordLocks)
     runner: Runner | None = None
     ingest: IngestKit = field(default_factory=IngestKit)
+    delivery: DeliveryKit = field(default_factory=DeliveryKit)
 
     @property
     def prompt_version(self) -> str:
@@ -69,20 +72,39 @@ class Runtime:
         )
 
     def process_meeting(self, payload: Mapping[str, Any]) -> None:
+        """Extract one meeting behind its gate: one proposal per call, recording consent, the
+        shadow stamp; the rep hears of the result once it is committed."""
+        from agent.worker.delivery_jobs import ExtractionGate
+
+        gate = ExtractionGate(rt=self)
         with self.db.session() as session:
-            extract_for_meeting(
-                session,
-                meeting_id=str(payload["meeting_id"]),
-                crm=self.crm,
-                engine=self.engine,
-                policy=self.policy,
-                prompt_version=self.prompt_version,
-                now=self.clock.now(),
-                options=self.extraction_options,
-            )
+            meeting_id = gate.admit(session, str(payload["meeting_id"]))
+            if meeting_id is not None:
+                proposal_id = extract_for_meeting(
+                    session,
+                    meeting_id=meeting_id,
+                    crm=self.crm,
+                    engine=self.engine,
+                    policy=self.policy,
+                    prompt_version=self.prompt_version,
+                    now=self.clock.now(),
+                    options=self.extraction_options,
+                )
+                gate.made(session, proposal_id)
+        gate.deliver()
 
     def apply(self, payload: Mapping[str, Any]) -> None:
         apply_proposal(
+            db=self.db,
+            crm=self.crm,
+            proposal_id=str(payload["proposal_id"]),
+            clock=self.clock,
+            locks=self.locks,
+            policy=self.policy,
+        )
+
+    def revert(self, payload: Mapping[str, Any]) -> None:
+        run_reverts(
             db=self.db,
             crm=self.crm,
             proposal_id=str(payload["proposal_id"]),
@@ -100,10 +122,13 @@ class Runtime:
                 )
 
     def job_queue(self, **options: Any) -> JobQueue:
+        from agent.worker.delivery_jobs import DeliveryJobs
         from agent.worker.ingest_jobs import IngestJobs
 
         handlers = {"process_meeting": self.process_meeting, "apply_proposal": self.apply}
+        handlers["revert_changes"] = self.revert
         handlers.update(IngestJobs(self).handlers())
+        handlers.update(DeliveryJobs(self).handlers())
         return JobQueue(
             db=self.db, clock=self.clock, handlers=handlers, on_dead=self.on_dead, **options
         )
@@ -153,14 +178,19 @@ def build_runtime(
     engine: ExtractionEngine | None = None,
     crm: CrmPort | None = None,
 ) -> Runtime:
+    from agent.crypto import cipher_for
+    from agent.db.sealing import seal_transcripts
     from agent.llm.factory import build_engine
+    from agent.policy import load_field_policy
     from agent.worker.locks import record_locks
     from connectors import build_crm
+    from connectors.delivery import build_delivery_kit
     from connectors.ingestion import build_ingest_kit
 
     settings.engage_home.mkdir(parents=True, exist_ok=True)
     db = Database(settings.db_url)
     db.migrate()
+    seal_transcripts(db, cipher_for(settings))
     the_clock = clock or SystemClock()
     return Runtime(
         settings=settings,
@@ -168,7 +198,9 @@ def build_runtime(
         clock=the_clock,
         crm=crm or build_crm(settings, clock=the_clock),
         engine=engine or build_engine(settings.engine, settings),
+        policy=load_field_policy(settings),
         ingest=build_ingest_kit(settings),
+        delivery=build_delivery_kit(settings),
         locks=record_locks(db),
     )
 
@@ -220,3 +252,17 @@ class Workflow:
             actor=actor, decision="rejected", proposal_id=proposal_id, change_ids=change_ids
         )
         rt.submit("apply_proposal", {"proposal_id": proposal_id})
+
+    def revert(self, *, proposal_id: str, actor: Actor, change_ids: list[str]) -> None:
+        """Revert the named applied changes (none named: all of the proposal's), as a job."""
+        rt = self.rt
+        with rt.db.session() as session:
+            queued = request_revert(
+                session,
+                proposal_id=proposal_id,
+                actor=actor,
+                change_ids=change_ids,
+                now=rt.clock.now(),
+            )
+        access.decided(actor=actor, decision="reverted", proposal_id=proposal_id, change_ids=queued)
+        rt.submit("revert_changes", {"proposal_id": proposal_id})

@@ -143,6 +143,39 @@ class Settings(BaseSettings):
     )
     engage_alert_review_hours: float = Field(default=48.0, gt=0, alias="ENGAGE_ALERT_REVIEW_HOURS")
     engage_alert_repeat_hours: float = Field(default=24.0, gt=0, alias="ENGAGE_ALERT_REPEAT_HOURS")
+    # -- delivery, shadow mode, consent, merging; README "Where reps already are" and below --
+    slack_bot_token: SecretStr | None = Field(default=None, alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(default=None, alias="SLACK_SIGNING_SECRET")
+    slack_api_base_url: str = Field(default="https://slack.com/api", alias="SLACK_API_BASE_URL")
+    engage_smtp_host: str | None = Field(default=None, alias="ENGAGE_SMTP_HOST")
+    engage_smtp_port: int = Field(default=587, ge=1, le=65535, alias="ENGAGE_SMTP_PORT")
+    engage_smtp_security: Literal["starttls", "ssl", "none"] = Field(
+        default="starttls", alias="ENGAGE_SMTP_SECURITY"
+    )
+    engage_smtp_username: str | None = Field(default=None, alias="ENGAGE_SMTP_USERNAME")
+    engage_smtp_password: SecretStr | None = Field(default=None, alias="ENGAGE_SMTP_PASSWORD")
+    engage_smtp_from: str = Field(default="engage@localhost", alias="ENGAGE_SMTP_FROM")
+    engage_digest_minutes: int = Field(default=60, ge=1, alias="ENGAGE_DIGEST_MINUTES")
+    engage_shadow_crms: str = Field(default="", alias="ENGAGE_SHADOW_CRMS")
+    engage_shadow_teams: str = Field(default="", alias="ENGAGE_SHADOW_TEAMS")
+    engage_consent_mode: Literal["record", "require"] = Field(
+        default="record", alias="ENGAGE_CONSENT_MODE"
+    )
+    engage_consent_domains: str = Field(default="", alias="ENGAGE_CONSENT_DOMAINS")
+    engage_consent_sources: str = Field(default="", alias="ENGAGE_CONSENT_SOURCES")
+    engage_merge_window_minutes: int = Field(
+        default=15, ge=0, le=240, alias="ENGAGE_MERGE_WINDOW_MINUTES"
+    )
+    engage_redact: str = Field(default="emails,phones,numbers", alias="ENGAGE_REDACT")
+    # -- trust: field policy, model redaction, retention, audit head; README "Security" --
+    engage_field_policy: Path | None = Field(default=None, alias="ENGAGE_FIELD_POLICY")
+    engage_llm_redact: str = Field(default="emails,phones,numbers", alias="ENGAGE_LLM_REDACT")
+    engage_retention_days: int = Field(default=365, ge=1, alias="ENGAGE_RETENTION_DAYS")
+    engage_audio_retention_hours: int = Field(
+        default=24, ge=1, alias="ENGAGE_AUDIO_RETENTION_HOURS"
+    )
+    engage_audit_head_file: Path | None = Field(default=None, alias="ENGAGE_AUDIT_HEAD_FILE")
+    engage_audit_head_minutes: int = Field(default=60, ge=1, alias="ENGAGE_AUDIT_HEAD_MINUTES")
 
     @field_validator("openai_base_url")
     @classmethod
@@ -160,6 +193,7 @@ class Settings(BaseSettings):
         "pipedrive_base_url",
         "pipedrive_oauth_url",
         "engage_alert_webhook_url",
+        "slack_api_base_url",
     )
     @classmethod
     def _check_crm_url(cls, value: str | None) -> str | None:
@@ -236,12 +270,32 @@ class Settings(BaseSettings):
         return frozenset(d for d in parts if d)
 
     @property
+    def shadow_crms(self) -> frozenset[str]:
+        """Connectors in shadow mode (ENGAGE_SHADOW_CRMS; `all` means every one)."""
+        return comma_set(self.engage_shadow_crms)
+
+    @property
+    def shadow_teams(self) -> frozenset[str]:
+        """Teams in shadow mode (ENGAGE_SHADOW_TEAMS), matched against each rep's team."""
+        return comma_set(self.engage_shadow_teams)
+
+    @property
     def db_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.engage_home / 'engage.sqlite3').resolve()}"
 
     @property
     def sandbox_path(self) -> Path:
         return self.engage_home / "sandbox-crm.sqlite3"
+
+    @property
+    def audit_head_path(self) -> Path:
+        """Where exported audit chain heads are appended (best on other storage than the DB)."""
+        return self.engage_audit_head_file or self.engage_home / "audit-heads.jsonl"
+
+
+def comma_set(text: str) -> frozenset[str]:
+    """A comma-separated setting as a set of lower-cased, trimmed, non-empty items."""
+    return frozenset(part.strip().lower() for part in text.split(",") if part.strip())
 
 
 def load_settings() -> Settings:

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from typer.core import TyperGroup
 
 from agent.errors import ConfigError, InputError
 from eval.cost import DEFAULT_PRICES, load_prices
@@ -47,12 +48,41 @@ NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Ask the engine afr
 PricesOpt = Annotated[
     Path, typer.Option("--prices", help="Price table, USD per million tokens per model.")
 ]
+CalibrateOpt = Annotated[
+    bool,
+    typer.Option(
+        "--calibrate",
+        help="Print each field's confidence threshold for the target precision instead "
+        "(--json writes them).",
+    ),
+]
+TargetOpt = Annotated[
+    float,
+    typer.Option("--target-precision", min=0.01, max=1.0, help="Precision --calibrate keeps."),
+]
+
+
+class EvalGroup(TyperGroup):
+    """`engage eval DATASET …` scores; a known subcommand (`export-reviews`) runs instead."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        """`ctx` is typer's bundled click context (its own `Context` type)."""
+        if args and args[0] not in self.commands and args[0] not in ctx.help_option_names:
+            args = ["run", *args]
+        return super().parse_args(ctx, args)
 
 
 def register(app: typer.Typer, *, embedder_factory: EmbedderFactory = MiniLMEmbedder.load) -> None:
     """Add `eval` to the main CLI; tests pass a stand-in embedder factory."""
+    from agent.cli_reviews import register_export
 
-    @app.command("eval")
+    eval_app = typer.Typer(
+        cls=EvalGroup, no_args_is_help=True, help="Score an engine, or export reps' reviews."
+    )
+    app.add_typer(eval_app, name="eval")
+    register_export(eval_app)
+
+    @eval_app.command("run")
     def eval_command(
         dataset: DatasetArg,
         engine: EngineOpt = None,
@@ -65,10 +95,23 @@ def register(app: typer.Typer, *, embedder_factory: EmbedderFactory = MiniLMEmbe
         jobs: JobsOpt = 1,
         no_cache: NoCacheOpt = False,
         prices: PricesOpt = DEFAULT_PRICES,
+        calibrate: CalibrateOpt = False,
+        target_precision: TargetOpt = 0.9,
     ) -> None:
         """Score an engine (or stored predictions) on the eval dataset."""
         err = Console(stderr=True)
         try:
+            if calibrate:
+                _calibrate(
+                    dataset=dataset,
+                    engine=engine,
+                    prompt=prompt,
+                    limit=limit,
+                    target=target_precision,
+                    use_cache=not no_cache,
+                    json_out=json_out,
+                )
+                return
             base = load_report(baseline) if baseline else None
             report = _run(
                 dataset=dataset,
@@ -91,6 +134,34 @@ def register(app: typer.Typer, *, embedder_factory: EmbedderFactory = MiniLMEmbe
         except (InputError, ConfigError) as exc:
             _say(err, f"[bold red]error:[/] {exc}")
             raise typer.Exit(2) from None
+
+
+def _calibrate(
+    *,
+    dataset: Path,
+    engine: str | None,
+    prompt: str | None,
+    limit: int | None,
+    target: float,
+    use_cache: bool,
+    json_out: Path | None,
+) -> None:
+    from eval.calibrate import run_calibration
+
+    if engine is None:
+        from agent.settings import get_settings
+
+        engine = get_settings().engine
+    run_calibration(
+        dataset=dataset,
+        engine=engine,
+        prompt=prompt,
+        limit=limit,
+        target=target,
+        use_cache=use_cache,
+        json_out=json_out,
+        console=Console(),
+    )
 
 
 def _say(err: Console, message: str) -> None:

@@ -58,7 +58,13 @@ def from_extraction(
             )
             for c in validated.changes
         ),
-        dropped=tuple(f"{d.field}: {d.reason}" for d in validated.dropped),
+        dropped=(
+            *(f"{d.field}: {d.reason}" for d in validated.dropped),
+            *(
+                f"{m.change.field}: mentioned, not proposed: {m.reason}"
+                for m in validated.mentioned
+            ),
+        ),
         prompt_tokens=output.usage.prompt,
         completion_tokens=output.usage.completion,
         latency_s=output.latency_s,

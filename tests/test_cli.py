@@ -84,6 +84,7 @@ def test_seed_process_approve_and_audit(home: Path, tmp_path: Path) -> None:
     assert code == 0
     assert "intact: 1 entries" in out
     with sqlite3.connect(home / "engage.sqlite3") as db:
+        db.execute("DROP TRIGGER audit_entries_tombstone_only")  # an attacker with file access
         db.execute("UPDATE audit_entries SET approved_by = 'mallory@evil.example'")
     code, _, err = run("audit", "verify")
     assert code == 1

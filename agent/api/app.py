@@ -11,7 +11,19 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from agent import __version__
 from agent.api import security
-from agent.api.routes import admin, api, health, links, oidc, pages, signals, webhooks
+from agent.api.routes import (
+    admin,
+    api,
+    consent,
+    health,
+    links,
+    oidc,
+    pages,
+    reviews,
+    signals,
+    slack,
+    webhooks,
+)
 from agent.errors import Forbidden, InputError, NotFound, TransientError
 from agent.observability import metrics
 from agent.observability.logging import RequestIdMiddleware
@@ -86,4 +98,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(admin.router)
     app.include_router(oidc.router)
     app.include_router(health.router)
+    app.include_router(reviews.router)
+    app.include_router(consent.router)
+    app.include_router(slack.router)
     return app

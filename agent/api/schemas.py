@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -26,6 +26,9 @@ class MeetingRead(BaseModel):
     source: str
     proposal_id: str | None
     failure_reason: str | None
+    consent: str | None = None
+    consent_reason: str | None = None
+    merged_into: str | None = None
 
 
 class ContactRead(BaseModel):
@@ -71,6 +74,57 @@ class BriefRead(BaseModel):
     stages: list[str]
 
 
+class EarlierRead(BaseModel):
+    value: Any
+    quote: str
+    speaker: str | None
+    meeting_id: str
+    meeting_date: str
+    proposal_id: str
+
+
+class FlagRead(BaseModel):
+    """Why a change deserves a careful look: `stage_skip`, `stage_back`, `amount_jump`,
+    `date_past`, `date_shift`, `person_edit` or `earlier_call` (with the earlier quote)."""
+
+    kind: str
+    message: str
+    earlier: EarlierRead | None = None
+
+
+class ConfidenceBasisRead(BaseModel):
+    engine: float
+    evidence: float
+    notes: list[str]
+
+
+class RevertRead(BaseModel):
+    id: str
+    status: str
+    requested_by: str
+    requested_at: datetime
+    applied_at: datetime | None
+    restore: Any
+    conflict_value: Any
+    error: str | None
+    reverts_audit_seq: int
+
+
+class MentionedRead(BaseModel):
+    """A change the call mentioned that Engage did not propose, and why."""
+
+    field: str
+    object_type: str
+    object_id: str
+    contact_email: str | None
+    before: Any
+    value: Any
+    confidence: float
+    confidence_basis: ConfidenceBasisRead | None
+    reason: str
+    evidence: dict[str, Any]
+
+
 class ChangeRead(BaseModel):
     id: str
     field: str
@@ -87,6 +141,9 @@ class ChangeRead(BaseModel):
     decided_by: str | None
     conflict_value: Any
     error: str | None
+    flags: list[FlagRead] = Field(default_factory=list)
+    confidence_basis: ConfidenceBasisRead | None = None
+    revert: RevertRead | None = None
 
 
 class ProposalRead(BaseModel):
@@ -105,6 +162,8 @@ class ProposalRead(BaseModel):
     dropped_count: int
     created_at: datetime
     changes: list[ChangeRead]
+    shadow: bool = False
+    mentioned: list[MentionedRead] = Field(default_factory=list)
 
 
 class ChangeDecision(Strict):
@@ -125,6 +184,12 @@ class RejectRequest(Strict):
     changes: list[ChangeRef] = Field(default_factory=list, max_length=200)
 
 
+class RevertRequest(Strict):
+    """The applied changes to revert; an empty list reverts every applied change."""
+
+    changes: list[ChangeRef] = Field(default_factory=list, max_length=200)
+
+
 class TranscriptSegmentIn(Strict):
     speaker: str = Field(max_length=200)
     text: str = Field(max_length=20_000)
@@ -137,6 +202,8 @@ class TranscriptCreate(Strict):
     rep_email: str = Field(min_length=3, max_length=320)
     date: dt.date | None = None
     transcript: str | list[TranscriptSegmentIn]
+    consent: Literal["notified", "not_notified"] | None = None
+    """The uploader's word on recording consent: were all parties told the call was recorded?"""
 
 
 class Accepted(BaseModel):

@@ -56,6 +56,10 @@ class Database:
     def migrate(self) -> None:
         migrate(self.engine)
 
+    def carry(self, **info: Any) -> None:
+        """Values every later session carries in `session.info` (e.g. the transcript cipher)."""
+        self._sessions.configure(info=info)
+
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A unit of work: committed when the block ends, rolled back on error."""

@@ -17,6 +17,8 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -64,6 +66,8 @@ class User(Base):
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+    team: Mapped[str | None] = mapped_column(String(64), default=None)
+    """The rep's team, e.g. for shadow mode per team (ENGAGE_SHADOW_TEAMS)."""
 
 
 class Meeting(Base):
@@ -83,6 +87,12 @@ class Meeting(Base):
     failure_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    consent: Mapped[str | None] = mapped_column(String(16), default=None)
+    """Recording consent: `notified`, `not_notified` or `unknown`; None until assessed."""
+    consent_source: Mapped[str | None] = mapped_column(String(64), default=None)
+    consent_reason: Mapped[str | None] = mapped_column(Text, default=None)
+    merged_into: Mapped[str | None] = mapped_column(String(32), index=True, default=None)
+    """The meeting this one was merged into (the same call reported by another source)."""
 
 
 class TranscriptRow(Base):
@@ -92,6 +102,9 @@ class TranscriptRow(Base):
     source_format: Mapped[str] = mapped_column(String(16))
     segments: Mapped[list[Any]] = mapped_column(JSON)
     created_at: Mapped[datetime]
+    sealed: Mapped[str | None] = mapped_column(Text, default=None)
+    """The segments encrypted with ENGAGE_SECRET_KEY (then `segments` is stored empty); the
+    session decrypts on load (`agent.db.sealing`)."""
 
 
 class Proposal(Base):
@@ -111,6 +124,12 @@ class Proposal(Base):
     note_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    shadow: Mapped[bool] = mapped_column(default=False, server_default=false())
+    """Made in shadow mode: never written to the CRM, compared with it later."""
+    crm_context: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    """What the CRM held when the proposal was made, in the eval dataset's `crm_context` form."""
+    mentioned: Mapped[list[Any]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
+    """Changes the call mentioned that Engage did not propose (low confidence, field policy)."""
 
 
 class ProposedChangeRow(Base):
@@ -134,10 +153,37 @@ class ProposedChangeRow(Base):
     applied_at: Mapped[datetime | None]
     conflict_value: Mapped[Any] = mapped_column(JSON, nullable=True)
     error: Mapped[str | None] = mapped_column(Text)
+    flags: Mapped[list[Any]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
+    """Reasons for a careful look (stage skip, amount jump, a person's edit, an earlier call)."""
+    confidence_basis: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    """The engine's confidence, the evidence's strength and why it was lowered."""
+
+
+class ChangeRevert(Base):
+    """Putting back the value an applied change replaced: itself a change, audited, linked to the
+    audit entry of the write it reverts (`audit_seq`)."""
+
+    __tablename__ = "change_reverts"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    change_id: Mapped[str] = mapped_column(ForeignKey("proposed_changes.id"), index=True)
+    proposal_id: Mapped[str] = mapped_column(ForeignKey("proposals.id"), index=True)
+    audit_seq: Mapped[int] = mapped_column(Integer)
+    written: Mapped[Any] = mapped_column(JSON, nullable=True)
+    """The value Engage wrote, which the CRM must still hold."""
+    restore: Mapped[Any] = mapped_column(JSON, nullable=True)
+    """The value before Engage's write, written back."""
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    requested_by: Mapped[str] = mapped_column(String(320))
+    requested_at: Mapped[datetime]
+    applied_at: Mapped[datetime | None]
+    conflict_value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text)
 
 
 class AuditEntry(Base):
-    """Append-only: the application never updates or deletes a row of this table."""
+    """Append-only: the application never updates or deletes a row of this table, except to
+    tombstone personal values on erasure (`audit_log.tombstone`); database triggers refuse any
+    other update and every delete (migration 0006)."""
 
     __tablename__ = "audit_entries"
     __table_args__ = (Index("ix_audit_entries_object", "object_type", "object_id"),)
@@ -159,6 +205,10 @@ class AuditEntry(Base):
     evidence: Mapped[Any] = mapped_column(JSON, nullable=True)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    salts: Mapped[Any] = mapped_column(JSON, nullable=True, default=None)
+    """Per-field salts of a v2 entry (None: a v1 entry); a tombstoned field's salt is gone."""
+    erased: Mapped[Any] = mapped_column(JSON, nullable=True, default=None)
+    """Digests of tombstoned fields (`agent.domain.audit`), so the entry's hash still holds."""
 
 
 class Job(Base):
@@ -296,3 +346,27 @@ class AlertRow(Base):
     last_seen_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
     cleared_at: Mapped[datetime | None] = mapped_column(index=True)
+
+
+# -- delivery to reps: Slack messages and emails, once per subject and channel ----------------
+
+
+class Delivery(Base):
+    """One message to a rep about one proposal, brief or consent hold, on one channel.
+
+    The unique key makes a re-run of a delivery job find the message it already sent; `ref`
+    keeps where the message lives (Slack `channel:ts`) so it can be updated after a decision.
+    """
+
+    __tablename__ = "deliveries"
+    __table_args__ = (UniqueConstraint("kind", "channel", "subject_id"),)
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(String(16))
+    subject_id: Mapped[str] = mapped_column(String(32))
+    recipient: Mapped[str] = mapped_column(String(320))
+    status: Mapped[str] = mapped_column(String(16))
+    ref: Mapped[str | None] = mapped_column(String(300))
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]

@@ -204,6 +204,37 @@ class EngineOutput:
 
 
 @dataclass(frozen=True, kw_only=True)
+class EarlierStatement:
+    """What an earlier call of the same deal said about a field, with its quote."""
+
+    value: FieldValueT
+    quote: str
+    speaker: str | None
+    meeting_id: str
+    meeting_date: str
+    proposal_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChangeFlag:
+    """A reason for the rep to look twice at a change; it never approves or blocks one."""
+
+    kind: str
+    message: str
+    earlier: EarlierStatement | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConfidenceBasis:
+    """Where a change's confidence comes from: the engine's own number times the evidence's
+    strength as the screen reads it (hedges, questions), with the reasons it was lowered."""
+
+    engine: float
+    evidence: float = 1.0
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
 class ProposedChange:
     """A validated, normalized change ready for the rep's review."""
 
@@ -217,6 +248,17 @@ class ProposedChange:
     critical: bool
     contact_email: str | None = None
     base_version: str | None = None
+    flags: tuple[ChangeFlag, ...] = ()
+    basis: ConfidenceBasis | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class MentionedChange:
+    """A change the call mentioned that Engage does not propose, and why (low confidence, or a
+    field policy that keeps Engage off a filled field): shown to the rep, never written."""
+
+    change: ProposedChange
+    reason: str
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -232,6 +274,7 @@ class ValidatedExtraction:
     next_steps: tuple[NextStep, ...]
     changes: tuple[ProposedChange, ...]
     dropped: tuple[DroppedChange, ...]
+    mentioned: tuple[MentionedChange, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)

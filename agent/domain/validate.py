@@ -15,6 +15,7 @@ from datetime import date
 from agent.domain.evidence import FieldFacts, locate, prepare, speaks_to_field, value_spans
 from agent.domain.fields import FieldKind, FieldPolicy, FieldSpec
 from agent.domain.guards import GuardInput, guard_reason
+from agent.domain.injection import injection_reason, instruction_cue, without_instructions
 from agent.domain.models import (
     CrmContext,
     DroppedChange,
@@ -91,7 +92,7 @@ def _target(spec: FieldSpec, update: RawFieldUpdate, context: CrmContext) -> tup
         raise ValueError("a contact field needs the contact's email")
     contact = context.contact_by_email(update.contact)
     if contact is None:
-        raise ValueError(f"{update.contact} is not a contact of this deal")
+        raise ValueError("the contact it names is not one of this deal's contacts")
     return contact.id, contact.email
 
 
@@ -115,6 +116,9 @@ def _check(update: RawFieldUpdate, call: _Call) -> ProposedChange:
         raise ValueError(found.reason or "evidence not found")
     before = current_value(call.context, spec, object_id)
     spans = _stated(spec, found.evidence.quote, after, before, call)
+    planted = injection_reason(found.evidence, spans, call.transcript)
+    if planted is not None:
+        raise ValueError(planted)
     reason = guard_reason(
         GuardInput(
             kind=spec.kind.value,
@@ -179,7 +183,8 @@ def _next_steps(
     kept: list[NextStep] = []
     for step in steps:
         action = " ".join(step.action.split())
-        if not action:
+        quote = step.evidence.quote if step.evidence else ""
+        if not action or instruction_cue(action) or instruction_cue(quote):
             continue
         due = (
             parse_date(step.due, meeting_date=meeting_date, day_first=day_first)
@@ -248,7 +253,7 @@ def validate_output(
                 )
             )
     return ValidatedExtraction(
-        summary=output.summary.strip(),
+        summary=without_instructions(output.summary.strip()),
         next_steps=_next_steps(output.next_steps, meeting_date, day_first),
         changes=tuple(accepted.values()),
         dropped=tuple(dropped),

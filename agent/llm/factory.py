@@ -22,6 +22,7 @@ def build_engine(
 
         from agent.llm.openai_engine import OpenAIEngine
         from agent.llm.prompts import load_prompt
+        from agent.llm.redaction import parse_redaction
 
         key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else "none"
         client = openai.OpenAI(
@@ -37,5 +38,6 @@ def build_engine(
             prompt=prompt,
             structured=settings.engage_llm_structured,
             schema_limits=settings.llm_schema_limits,
+            redaction=parse_redaction(settings.engage_llm_redact),
         )
     raise ConfigError(f"unknown engine {name!r}; choose one of {', '.join(ENGINE_NAMES)}")

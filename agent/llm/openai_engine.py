@@ -43,6 +43,7 @@ from agent.domain.models import EngineOutput, TokenUsage
 from agent.domain.ports import ExtractionRequest
 from agent.errors import ConfigError, ExtractionError, TransientError
 from agent.llm.prompts import ChatMessage, PromptTemplate, extraction_context
+from agent.llm.redaction import Redaction, redact_request
 from agent.llm.schemas import (
     ExtractionOutput,
     extraction_json_schema,
@@ -100,6 +101,7 @@ class OpenAIEngine:
         sleep: Sleep = time.sleep,
         backoff: float = 0.5,
         max_wait: float = 30.0,
+        redaction: Redaction | None = None,
     ) -> None:
         missing = [block for block in REQUIRED_BLOCKS if not prompt.has_block(block)]
         if missing:
@@ -111,6 +113,7 @@ class OpenAIEngine:
         self._prompt = prompt
         self._structured = structured
         self._schema_limits = schema_limits
+        self._redaction = redaction if redaction is not None and redaction.active else None
         self._retry = _RetryPolicy(
             attempts=max_retries + 1, sleep=sleep, backoff=backoff, max_wait=max_wait
         )
@@ -128,10 +131,15 @@ class OpenAIEngine:
         return self._prompt
 
     def extract(self, request: ExtractionRequest) -> EngineOutput:
+        """Personal data is redacted from what is sent (`agent.llm.redaction`) and restored in
+        the answer before it is handed on."""
         started = time.perf_counter()
         schema = extraction_json_schema(request.policy)
         in_prompt = None if self._structured == "strict" else schema
-        messages = self._prompt.render(**extraction_context(request, output_schema=in_prompt))
+        sent, marks = (
+            redact_request(request, self._redaction) if self._redaction else (request, None)
+        )
+        messages = self._prompt.render(**extraction_context(sent, output_schema=in_prompt))
         response_format = response_format_for(
             self._structured, schema, schema_limits=self._schema_limits
         )
@@ -158,6 +166,10 @@ class OpenAIEngine:
                     f"{self._model} answered outside the schema twice; last errors:\n"
                     f"{describe_validation_error(second)}"
                 ) from second
+        if marks is not None:
+            output = ExtractionOutput.model_validate(
+                marks.reveal_all(output.model_dump()), context=context
+            )
         return to_engine_output(
             output,
             transcript=request.transcript,

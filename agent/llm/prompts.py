@@ -21,6 +21,7 @@ from typing import Any, Literal, TypedDict
 
 import jinja2
 
+from agent.domain.fields import FieldPolicy
 from agent.domain.models import Contact, Deal, Segment
 from agent.domain.ports import ExtractionRequest
 from agent.domain.roles import Side, SpeakerRoles, resolve_roles
@@ -107,11 +108,15 @@ def extraction_context(
         attendees=request.attendees,
         internal_domains=request.internal_domains,
     )
-    return {
-        "meeting_date": request.meeting_date.isoformat(),
+    views: dict[str, Any] = {
         "account": {"name": oneline(ctx.account.name), "domain": ctx.account.domain},
         "deal": _deal_view(ctx.deal),
         "contacts": [_contact_view(contact) for contact in ctx.contacts],
+    }
+    _withhold_unreadable(views, request.policy)
+    return {
+        "meeting_date": request.meeting_date.isoformat(),
+        **views,
         "stages": [oneline(stage) for stage in ctx.stages],
         "fields": [
             {"name": s.name, "label": s.label, "kind": str(s.kind), "critical": s.critical}
@@ -120,6 +125,21 @@ def extraction_context(
         "segments": [_segment_view(segment, roles) for segment in request.transcript.segments],
         "output_schema": json.dumps(output_schema, indent=1) if output_schema else None,
     }
+
+
+WITHHELD = "withheld by the field policy"
+
+
+def _withhold_unreadable(views: dict[str, Any], policy: FieldPolicy) -> None:
+    """Replace what the policy says Engage may not read, so it never reaches a model."""
+    for spec in policy.fields:
+        if spec.readable:
+            continue
+        obj, attr = spec.name.split(".", 1)
+        targets = views["contacts"] if obj == "contact" else [views.get(obj, {})]
+        for view in targets:
+            if attr in view:
+                view[attr] = [WITHHELD] if isinstance(view[attr], list) else WITHHELD
 
 
 def oneline(text: str) -> str:

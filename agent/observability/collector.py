@@ -18,12 +18,13 @@ from sqlalchemy import func, select
 
 from agent.db.engine import Database
 from agent.db.tables import HealthEvent, Proposal
-from agent.domain.ports import Clock, CrmReader
+from agent.domain.ports import CrmReader
 from agent.ids import new_id
 from agent.observability.events import QUOTA
 from agent.observability.health import job_counts, last_successful_sync
 
 if TYPE_CHECKING:
+    from agent.runtime import Runtime
     from connectors.common.usage import CrmHealth
 
 JOB_STATES = ("queued", "running", "done", "dead")
@@ -64,25 +65,26 @@ def record_quota(
 
 
 class StateCollector(Collector):
-    def __init__(self, *, db: Database, crm: CrmReader, clock: Clock) -> None:
-        self._db = db
-        self._crm = crm
-        self._clock = clock
+    """Reads the runtime's store, connector and clock at each scrape (a test or the CLI may
+    swap the connector after the app was made)."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self._rt = runtime
 
     def collect(self) -> Iterator[Metric]:
-        now = self._clock.now()
-        yield from self._store_state(now)
-        yield from self._connector_state(now)
+        now = self._rt.clock.now()
+        yield from self._store_state(now, self._rt.crm.system)
+        yield from self._connector_state(self._rt.crm)
 
-    def _store_state(self, now: datetime) -> Iterator[Metric]:
-        with self._db.session() as session:
+    def _store_state(self, now: datetime, crm: str) -> Iterator[Metric]:
+        with self._rt.db.session() as session:
             jobs = job_counts(session)
             waiting, oldest = session.execute(
                 select(func.count(), func.min(Proposal.created_at)).where(
                     Proposal.status == "pending"
                 )
             ).one()
-            last_sync = last_successful_sync(session, self._crm.system)
+            last_sync = last_successful_sync(session, crm)
         states = GaugeMetricFamily(
             "engage_jobs", "Jobs by status, from the store.", labels=["status"]
         )
@@ -103,11 +105,11 @@ class StateCollector(Collector):
             labels=["crm"],
         )
         if last_sync is not None:
-            since.add_metric([self._crm.system], (now - last_sync).total_seconds())
+            since.add_metric([crm], (now - last_sync).total_seconds())
         yield since
 
-    def _connector_state(self, now: datetime) -> Iterator[Metric]:
-        health = crm_health(self._crm)
+    def _connector_state(self, crm: CrmReader) -> Iterator[Metric]:
+        health = crm_health(crm)
         calls = CounterMetricFamily(
             "engage_crm_api_calls",
             "Requests sent to the CRM's API by this process.",

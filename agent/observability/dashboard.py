@@ -39,10 +39,9 @@ class Chart:
     guide_y: float | None = None
     """A threshold line (e.g. the quota alert at 60 %), in chart coordinates."""
     guide_label: str = ""
-
-    @property
-    def empty(self) -> bool:
-        return all(b.height == 0 for b in self.bars)
+    empty_text: str = "no data this week"
+    empty: bool = False
+    """True when no point has a value (a zero is a value, drawn as a stub)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -83,15 +82,16 @@ def bar_chart(
     top: float | None = None,
     guide: float | None = None,
     guide_label: str = "",
+    empty_text: str = "no data this week",
 ) -> Chart:
     """Bars scaled to `top` (else the largest value); a None value draws no bar."""
     values = [v for _, v, _ in points if v is not None]
-    scale = top if top is not None else max([*values, 0.0])
+    scale = top if top is not None else (max([*values, 0.0]) or 1.0)
     plot_h = CHART_H - PAD
     step = CHART_W / max(len(points), 1)
     bars = []
     for i, (label, value, tip) in enumerate(points):
-        height = 0.0 if value is None or scale <= 0 else max(plot_h * value / scale, 1.5)
+        height = 0.0 if value is None else max(plot_h * value / scale, 1.5)
         bars.append(
             Bar(
                 x=round(i * step + step * 0.15, 1),
@@ -103,23 +103,31 @@ def bar_chart(
             )
         )
     guide_y = None
-    if guide is not None and scale > 0:
+    if guide is not None and values:
         guide_y = round(plot_h - plot_h * min(guide / scale, 1.0), 1)
-    return Chart(title=title, bars=tuple(bars), guide_y=guide_y, guide_label=guide_label)
+    return Chart(
+        title=title,
+        bars=tuple(bars),
+        guide_y=guide_y,
+        guide_label=guide_label,
+        empty_text=empty_text,
+        empty=not values,
+    )
 
 
 Metric = Callable[[HealthNumbers], float | None]
 
 
-def _count(attr: str) -> Metric:
-    return lambda n: float(getattr(n, attr))
+def _conflicts(numbers: HealthNumbers) -> float | None:
+    """The count, or None on a day when no change was decided at all."""
+    return None if numbers.conflict_rate is None else float(numbers.conflicts)
 
 
 _NUMBERS: tuple[tuple[str, Metric, Callable[[float | None], str], float | None], ...] = (
     ("Sync success rate", lambda n: n.sync_success_rate, pct, 1.0),
     ("Event-to-CRM latency (median)", lambda n: n.latency_p50_s, duration, None),
     ("Duplicate rate", lambda n: n.duplicate_rate, pct, 1.0),
-    ("Overwrite conflicts", _count("conflicts"), lambda v: f"{v:.0f}", None),
+    ("Overwrite conflicts", _conflicts, lambda v: "no data" if v is None else f"{v:.0f}", None),
     ("API quota use (peak)", lambda n: n.quota_peak, pct, 1.0),
 )
 
@@ -143,8 +151,8 @@ def connector_view(health: ConnectorHealth, *, now: datetime, quota_guide: float
     rows = []
     for name, metric, show, top in _NUMBERS:
         points = [
-            (f"{start:%a}", metric(n), f"{start:%a %d %b}: {show(metric(n))}")
-            for start, n in health.daily
+            (f"{end:%a}", metric(n), f"24 h to {end:%a %d %b %H:%M}: {show(metric(n))}")
+            for end, n in health.daily
         ]
         guide = quota_guide if name.startswith("API quota") else None
         chart = bar_chart(
@@ -168,8 +176,8 @@ def waiting_chart(queues: Sequence[RepQueue]) -> Chart:
     for queue in queues:
         for label, count in queue.by_age.items():
             totals[label] += count
-    points = [(label, float(n), f"{label}: {n} waiting") for label, n in totals.items()]
-    return bar_chart("Proposals waiting, by age", points)
+    points = [(label, float(n) or None, f"{label}: {n} waiting") for label, n in totals.items()]
+    return bar_chart("Proposals waiting, by age", points, empty_text="nothing waiting")
 
 
 def alert_views(rows: Sequence[AlertRow], now: datetime) -> list[dict[str, Any]]:

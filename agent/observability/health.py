@@ -30,8 +30,9 @@ from agent.observability.events import CREATED, DUPLICATE, QUOTA
 
 DAY = timedelta(days=1)
 WEEK = timedelta(days=7)
-CRM_JOBS = ("apply_proposal", "process_meeting", "prepare_briefs")
-"""Jobs that only finish when the CRM answered: their success is a successful sync."""
+CRM_JOBS = ("apply_proposal", "process_meeting")
+"""Jobs that always talk to the CRM and only finish when it answered: their success is a
+successful sync (a brief-preparing tick with no meeting due reads nothing, so it does not count)."""
 AGE_BUCKETS: tuple[tuple[str, timedelta], ...] = (
     ("< 4 h", timedelta(hours=4)),
     ("4–24 h", DAY),
@@ -125,7 +126,8 @@ class ConnectorHealth:
     day: HealthNumbers
     week: HealthNumbers
     daily: tuple[tuple[datetime, HealthNumbers], ...]
-    """The week day by day, oldest first, each with the start of its 24 hours."""
+    """The week day by day, oldest first, each with the end of its 24 hours (the last one ends
+    now)."""
     last_sync_at: datetime | None = None
 
 
@@ -209,14 +211,12 @@ def connector_health(
         by_crm.setdefault(fact.crm, []).append(fact)
     result = []
     for crm, mine in sorted(by_crm.items()):
-        starts = [now - DAY * (7 - i) for i in range(7)]
-        daily = tuple(
-            (start, summarize(f for f in mine if start <= f.at < start + DAY)) for start in starts
-        )
+        ends = [now - DAY * (6 - i) for i in range(7)]
+        daily = tuple((end, summarize(f for f in mine if end - DAY < f.at <= end)) for end in ends)
         result.append(
             ConnectorHealth(
                 crm=crm,
-                day=summarize(f for f in mine if f.at >= now - DAY),
+                day=summarize(f for f in mine if f.at > now - DAY),
                 week=summarize(mine),
                 daily=daily,
                 last_sync_at=last_successful_sync(session, crm),

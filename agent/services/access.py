@@ -56,20 +56,24 @@ def _clean(text: str, limit: int = 300) -> str:
 
 def denied(*, actor: str | None, action: str, target: str, status: int, reason: str) -> None:
     """A refused request: who (or `anonymous`), what, and why."""
-    who = actor or ANONYMOUS
-    why = _clean(reason)
+    who, what, where, why = (
+        _clean(actor or ANONYMOUS, 320),
+        _clean(action, 20),
+        _clean(target, 200),
+        _clean(reason),
+    )
     log.warning(
         "access denied: %s %s by %s (%d): %s",
-        action,
-        target,
+        what,
+        where,
         who,
         status,
         why,
         extra={
             "event": "access.denied",
             "actor": who,
-            "action": _clean(action, 20),
-            "target": _clean(target, 200),
+            "action": what,
+            "target": where,
             "outcome": status,
             "reason": why,
         },

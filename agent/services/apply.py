@@ -21,12 +21,14 @@ from sqlalchemy.orm import Session
 from agent.db import audit_log
 from agent.db.engine import Database
 from agent.db.tables import Meeting, Proposal, ProposedChangeRow
+from agent.domain.fields import DEFAULT_POLICY, FieldPolicy
 from agent.domain.models import FieldRef, FieldValueT, ObjectType, RecordWrite
 from agent.domain.ports import Clock, CrmPort
 from agent.domain.validate import same_value
 from agent.errors import CrmError
 from agent.observability import metrics
 from agent.observability.logging import bind_meeting
+from agent.services import shadow
 
 MAX_VERSION_RACES = 3
 
@@ -138,16 +140,41 @@ def _pending_changes(session: Session, proposal_id: str) -> list[_Pending]:
 
 
 def apply_proposal(
-    *, db: Database, crm: CrmPort, proposal_id: str, clock: Clock, locks: RecordLocks
+    *,
+    db: Database,
+    crm: CrmPort,
+    proposal_id: str,
+    clock: Clock,
+    locks: RecordLocks,
+    policy: FieldPolicy = DEFAULT_POLICY,
 ) -> ApplyReport:
+    """`policy` is checked again here: a field RevOps made read-only since the proposal is not
+    written, whatever the rep approved."""
     report = ApplyReport()
     with db.session() as session:
         found = session.get(Proposal, proposal_id)
         bind_meeting(found.meeting_id if found is not None else None)
+        if shadow.hold(session, proposal_id=proposal_id, crm_system=crm.system):
+            return report
         pending = _pending_changes(session, proposal_id)
     groups: dict[tuple[str, str], list[_Pending]] = defaultdict(list)
+    refused: list[_Outcome] = []
     for item in pending:
-        groups[(item.object_type, item.object_id)].append(item)
+        if policy.is_writable(item.field):
+            groups[(item.object_type, item.object_id)].append(item)
+        else:
+            reason = f"{item.field} is not writable under the field policy ({policy.source})"
+            refused.append(_Outcome(change_id=item.change_id, status="failed", error=reason))
+    if refused:
+        with db.session() as session:
+            _record(
+                session,
+                crm=crm,
+                proposal_id=proposal_id,
+                outcomes=refused,
+                now=clock.now(),
+                report=report,
+            )
     for (object_type, object_id), group in groups.items():
         with locks.lock(crm.system, object_type, object_id):
             try:

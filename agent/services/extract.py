@@ -1,6 +1,8 @@
 """Extraction as the service and the eval both run it: engine, then the validator.
 
 The eval calls `run_extraction` too, so the figures RevOps reads are the figures of this code.
+After validation the screen (`agent.domain.screen`) scores each change's confidence, holds back
+what the field policy or the confidence threshold keeps out, and flags unusual moves.
 A transcript longer than the engine's context is read in overlapping parts and the answers are
 merged before validation (`agent.domain.chunking`), so every engine gets long calls right.
 """
@@ -15,6 +17,7 @@ from agent.domain.fields import DEFAULT_POLICY, FieldPolicy
 from agent.domain.models import CrmContext, EngineOutput, Transcript, ValidatedExtraction
 from agent.domain.ports import BoundedContext, ExtractionEngine, ExtractionRequest
 from agent.domain.roles import resolve_roles
+from agent.domain.screen import screen
 from agent.domain.transcripts import speakers_unknown
 from agent.domain.validate import validate_output
 
@@ -88,6 +91,9 @@ def run_extraction(
         meeting_date=meeting_date,
         roles=roles,
         day_first=given.day_first,
+    )
+    validated = screen(
+        validated, transcript=transcript, context=context, policy=policy, meeting_date=meeting_date
     )
     if speakers_unknown(transcript):
         validated = replace(validated, summary=f"{UNKNOWN_SPEAKERS_NOTE} {validated.summary}")

@@ -1,7 +1,8 @@
 """Meetings: creation, listing, access checks, and transcripts attached to them.
 
 States: scheduled → brief_ready → recorded → transcribed → proposed → reviewed → applied, or
-failed with a reason.
+failed with a reason; `consent_missing` (held, with the reason) and `merged` (the same call is
+another meeting) stop before extraction.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ STATUSES = (
     "reviewed",
     "applied",
     "failed",
+    "consent_missing",
+    "merged",
 )
 
 
@@ -45,6 +48,9 @@ class MeetingView:
     source: str
     proposal_id: str | None
     failure_reason: str | None
+    consent: str | None = None
+    consent_reason: str | None = None
+    merged_into: str | None = None
 
 
 def _view(session: Session, meeting: Meeting) -> MeetingView:
@@ -68,6 +74,9 @@ def _view(session: Session, meeting: Meeting) -> MeetingView:
         source=meeting.source,
         proposal_id=proposal_id,
         failure_reason=meeting.failure_reason,
+        consent=meeting.consent,
+        consent_reason=meeting.consent_reason,
+        merged_into=meeting.merged_into,
     )
 
 

@@ -8,6 +8,7 @@ conflict | failed.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
+from dataclasses import field as default
 from datetime import date, datetime
 from typing import Any
 
@@ -23,7 +24,11 @@ from agent.ids import new_id
 from agent.observability import metrics
 from agent.observability.logging import bind_meeting
 from agent.services import meetings as meeting_service
+from agent.services.consistency import check_history
 from agent.services.extract import ExtractionOptions, ExtractionResult, run_extraction
+from agent.services.rollback import revert_views
+from agent.services.screening import basis_json, flags_json, mentioned_json
+from agent.services.snapshots import keep_context
 from agent.services.users import Actor
 
 
@@ -44,6 +49,11 @@ class ChangeView:
     decided_by: str | None
     conflict_value: Any
     error: str | None
+    flags: list[dict[str, Any]] = default(default_factory=list)
+    """Reasons for a careful look: stage skips, big moves, a person's edit, an earlier call."""
+    confidence_basis: dict[str, Any] | None = None
+    revert: dict[str, Any] | None = None
+    """The latest revert of this change, once one was asked for."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -63,6 +73,10 @@ class ProposalView:
     dropped_count: int
     created_at: datetime
     changes: list[ChangeView]
+    shadow: bool = False
+    """Made in shadow mode: the apply path writes nothing of it to the CRM."""
+    mentioned: list[dict[str, Any]] = default(default_factory=list)
+    """What the call mentioned that Engage did not propose, with the reason."""
 
 
 def evidence_json(evidence: Evidence) -> dict[str, Any]:
@@ -97,6 +111,7 @@ def store_proposal(
         summary=validated.summary,
         next_steps=[_step_json(s) for s in validated.next_steps],
         dropped=[asdict(d) for d in validated.dropped],
+        mentioned=[mentioned_json(m) for m in validated.mentioned],
         tokens_prompt=output.usage.prompt,
         tokens_completion=output.usage.completion,
         latency_s=output.latency_s,
@@ -127,6 +142,8 @@ def store_proposal(
                 applied_at=None,
                 conflict_value=None,
                 error=None,
+                flags=flags_json(change.flags),
+                confidence_basis=basis_json(change.basis),
             )
         )
     meeting_service.set_status(session, meeting_id, "proposed", now=now)
@@ -180,10 +197,21 @@ def extract_for_meeting(
         prompt_version=prompt_version,
         options=replace(given, attendees=attendees),
     )
-    return store_proposal(session, meeting_id=meeting_id, result=result, now=now)
+    checked = check_history(
+        session,
+        crm=crm,
+        meeting=meeting,
+        validated=result.validated,
+        policy=policy,
+        meeting_date=meeting_date,
+    )
+    result = replace(result, validated=checked)
+    proposal_id = store_proposal(session, meeting_id=meeting_id, result=result, now=now)
+    keep_context(session, proposal_id=proposal_id, context=context)
+    return proposal_id
 
 
-def _change_view(row: ProposedChangeRow) -> ChangeView:
+def _change_view(row: ProposedChangeRow, revert: dict[str, Any] | None = None) -> ChangeView:
     return ChangeView(
         id=row.id,
         field=row.field,
@@ -200,6 +228,9 @@ def _change_view(row: ProposedChangeRow) -> ChangeView:
         decided_by=row.decided_by,
         conflict_value=row.conflict_value,
         error=row.error,
+        flags=list(row.flags or []),
+        confidence_basis=row.confidence_basis,
+        revert=revert,
     )
 
 
@@ -230,6 +261,7 @@ def view_proposal(session: Session, proposal: Proposal) -> ProposalView:
     meeting = session.get(Meeting, proposal.meeting_id)
     assert meeting is not None  # a foreign key guarantees it
     rep = meeting_service.get_meeting_rep_email(session, meeting)
+    reverts = revert_views(session, proposal.id)
     return ProposalView(
         id=proposal.id,
         meeting_id=proposal.meeting_id,
@@ -245,7 +277,9 @@ def view_proposal(session: Session, proposal: Proposal) -> ProposalView:
         dropped=list(proposal.dropped),
         dropped_count=len(proposal.dropped),
         created_at=proposal.created_at,
-        changes=[_change_view(c) for c in changes_of(session, proposal.id)],
+        changes=[_change_view(c, reverts.get(c.id)) for c in changes_of(session, proposal.id)],
+        mentioned=list(proposal.mentioned or []),
+        shadow=proposal.shadow,
     )
 
 

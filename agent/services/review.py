@@ -117,7 +117,7 @@ def reject(
         else [r for r in rows if r.status == "pending"]
     )
     for row in targets:
-        if row.status in ("applied", "conflict", "failed"):
+        if row.status in ("applied", "conflict", "failed", "reverted"):
             raise InvalidDecision(f"change {row.id} is already {row.status}")
         row.status = "rejected"
         row.decided_by = actor.email

@@ -121,6 +121,7 @@ def add_user(
     name: str,
     now: datetime,
     expires_at: datetime | None = None,
+    team: str | None = None,
 ) -> tuple[Actor, str]:
     """Create a user and return them with a fresh token (the only time it is visible)."""
     if role not in ROLES:
@@ -138,6 +139,7 @@ def add_user(
         created_at=now,
         expires_at=_future(expires_at, now),
         revoked_at=None,
+        team=(team or "").strip().lower() or None,
     )
     session.add(user)
     session.flush()

@@ -21,7 +21,9 @@ from agent.errors import ConfigError
 from agent.services import prepared_briefs
 from agent.services.brief import ReadOnlyCrm
 from agent.worker.calendar_jobs import teams_meetings_to_fetch
+from agent.worker.delivery_jobs import brief_prepared
 from agent.worker.ingest_jobs import zoom_dedupe_key
+from agent.worker.trust_jobs import trust_handlers, trust_schedule
 
 if TYPE_CHECKING:
     from agent.runtime import Runtime
@@ -35,12 +37,17 @@ HEALTH_EVERY = timedelta(minutes=5)
 
 
 def schedule(rt: Runtime) -> dict[str, timedelta]:
-    return {
+    """The periodic jobs; the email digest only when a mail server is configured."""
+    every = {
         "prepare_briefs": BRIEF_EVERY,
         "reconcile": timedelta(minutes=rt.settings.engage_reconcile_minutes),
         "renew_channels": RENEW_EVERY,
         "health_checks": HEALTH_EVERY,
     }
+    if rt.delivery.mailer is not None:
+        every["email_digest"] = timedelta(minutes=rt.settings.engage_digest_minutes)
+    every.update(trust_schedule(rt))
+    return every
 
 
 def tick(rt: Runtime) -> list[str]:
@@ -87,6 +94,7 @@ class PeriodicJobs:
             "prepare_briefs": self.prepare_briefs,
             "reconcile": self.reconcile,
             "health_checks": self.health_checks,
+            **trust_handlers(self.rt),
         }
 
     def health_checks(self, payload: Mapping[str, Any]) -> None:
@@ -102,9 +110,11 @@ class PeriodicJobs:
             meeting_ids = prepared_briefs.due(session, now=rt.clock.now(), lead=lead)
         for meeting_id in meeting_ids:
             with rt.db.session() as session:
-                prepared_briefs.prepare(
+                made = prepared_briefs.prepare(
                     session, crm=ReadOnlyCrm(rt.crm), meeting_id=meeting_id, now=rt.clock.now()
                 )
+            if made:
+                brief_prepared(rt, meeting_id)
 
     def reconcile(self, payload: Mapping[str, Any]) -> None:
         """Catch what a missed webhook would have brought: recordings, calendar changes, Teams."""

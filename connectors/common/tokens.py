@@ -2,8 +2,8 @@
 
 An OAuth session refreshes its access token shortly before it expires and once after a 401, and
 keeps the latest token set in a `TokenStore`: a file encrypted with Fernet under the key from
-settings (`ENGAGE_SECRET_KEY`). Without a key nothing is written; a plaintext token never touches
-the disk. The expiry is exposed for the health page.
+settings (`ENGAGE_SECRET_KEY`, see `agent.crypto` for rotation). Without a key nothing is written;
+a plaintext token never touches the disk. The expiry is exposed for the health page.
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import InvalidToken, MultiFernet
 
+from agent.crypto import cipher_from
 from agent.errors import ConfigError
 
 
@@ -49,16 +50,9 @@ class OAuthToken:
         )
 
 
-def fernet_for(key: str) -> Fernet:
-    """The cipher for `ENGAGE_SECRET_KEY`; anything but a Fernet key is a configuration error."""
-    try:
-        return Fernet(key.encode())
-    except (ValueError, TypeError):
-        raise ConfigError(
-            "bad setting ENGAGE_SECRET_KEY: must be a Fernet key (32 url-safe base64 bytes); make"
-            " one with: python -c 'from cryptography.fernet import Fernet;"
-            " print(Fernet.generate_key().decode())'"
-        ) from None
+def fernet_for(key: str) -> MultiFernet:
+    """The cipher for `ENGAGE_SECRET_KEY` (one key, or several during a rotation)."""
+    return cipher_from(key)
 
 
 class TokenStore:

@@ -16,7 +16,8 @@ import hashlib
 import secrets
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -87,15 +88,25 @@ class OidcClient:
         self.issuer = issuer.rstrip("/")
         self.client_id = client_id
         self._secret = client_secret
-        self._http = http or httpx.Client(timeout=TIMEOUT_S, follow_redirects=False)
+        self._http = http
         self._monotonic = monotonic or time.monotonic
         self._lock = threading.Lock()
         self._provider: tuple[float, Provider] | None = None
         self._keys: jwt.PyJWKSet | None = None
 
+    @contextmanager
+    def _client(self) -> Iterator[httpx.Client]:
+        """The injected client, or one per exchange: sign-ins are rare and nothing stays open."""
+        if self._http is not None:
+            yield self._http
+            return
+        with httpx.Client(timeout=TIMEOUT_S, follow_redirects=False) as http:
+            yield http
+
     def _get_json(self, url: str) -> dict[str, Any]:
         try:
-            response = self._http.get(url, headers={"Accept": "application/json"})
+            with self._client() as http:
+                response = http.get(url, headers={"Accept": "application/json"})
         except httpx.HTTPError as exc:
             raise OidcError(f"the identity provider is unreachable: {type(exc).__name__}") from None
         if response.status_code != 200:
@@ -154,11 +165,12 @@ class OidcClient:
             "client_id": self.client_id,
         }
         try:
-            if self._secret:
-                auth = httpx.BasicAuth(self.client_id, self._secret)
-                response = self._http.post(provider.token_endpoint, data=form, auth=auth)
-            else:
-                response = self._http.post(provider.token_endpoint, data=form)
+            with self._client() as http:
+                if self._secret:
+                    auth = httpx.BasicAuth(self.client_id, self._secret)
+                    response = http.post(provider.token_endpoint, data=form, auth=auth)
+                else:
+                    response = http.post(provider.token_endpoint, data=form)
         except httpx.HTTPError as exc:
             raise OidcError(f"the token endpoint is unreachable: {type(exc).__name__}") from None
         if response.status_code != 200:

@@ -111,8 +111,18 @@ def test_meeting_to_audited_crm_write(runtime: Runtime) -> None:
     assert client.get("/api/v1/audit", headers=auth(other_token)).json() == []
 
     assert client.get("/api/v1/audit/verify", headers=rep).json()["ok"] is True
-    with runtime.db.session() as session:
+    with runtime.db.session() as session:  # an attacker who can switch the triggers off
+        postgres = session.get_bind().dialect.name == "postgresql"
+        session.execute(
+            text("ALTER TABLE audit_entries DISABLE TRIGGER audit_entries_append_only")
+            if postgres
+            else text("DROP TRIGGER audit_entries_tombstone_only")
+        )
         session.execute(text("UPDATE audit_entries SET after = :v WHERE seq = 1"), {"v": "1000000"})
+        if postgres:
+            session.execute(
+                text("ALTER TABLE audit_entries ENABLE TRIGGER audit_entries_append_only")
+            )
     verdict = client.get("/api/v1/audit/verify", headers=rep).json()
     assert verdict["ok"] is False
     assert verdict["bad_seq"] == 1

@@ -84,7 +84,14 @@ def test_reconcile_finds_a_recording_whose_webhook_was_missed(
     assert tick(rt) == first
     with rt.db.session() as session:
         kinds = session.scalars(select(Job.kind).where(Job.id.in_(first))).all()
-        assert sorted(kinds) == ["health_checks", "prepare_briefs", "reconcile", "renew_channels"]
+        assert sorted(kinds) == [
+            "audit_head",
+            "health_checks",
+            "prepare_briefs",
+            "privacy_purge",
+            "reconcile",
+            "renew_channels",
+        ]
         meeting = session.scalars(select(Meeting).where(Meeting.source == "zoom")).one()
         proposals = session.scalars(select(Proposal).where(Proposal.meeting_id == meeting.id))
         assert [p.status for p in proposals] == ["pending"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -57,7 +57,11 @@ class FakeScript:
         api_key: str | None = None,
         allow_json_object: bool = False,
         models: Sequence[str] = ("fake-model",),
+        responder: Callable[[Any], Reply] | None = None,
     ) -> None:
+        """`responder` answers, from the request body, whatever the queue has no reply for: a
+        model whose answer depends on what it was sent (e.g. a hostile one)."""
+        self.responder = responder
         self.writable_fields = frozenset(writable_fields)
         self.api_key = api_key
         self.allow_json_object = allow_json_object
@@ -70,9 +74,11 @@ class FakeScript:
         with self._lock:
             self._replies.extend(replies)
 
-    def pop(self) -> Reply | None:
+    def pop(self, body: Any = None) -> Reply | None:
         with self._lock:
-            return self._replies.popleft() if self._replies else None
+            if self._replies:
+                return self._replies.popleft()
+        return self.responder(body) if self.responder is not None else None
 
     def record(self, request: RecordedRequest) -> None:
         with self._lock:

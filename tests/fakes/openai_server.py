@@ -313,7 +313,7 @@ async def _chat_completion(
         return refused
     if message is not None:
         return _error(400, message, param=param)
-    reply = script.pop()
+    reply = script.pop(body)
     if reply is None:
         return _error(400, "the fake's script has no reply left", code="script_exhausted")
     if reply.hold_s:

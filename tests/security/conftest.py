@@ -18,8 +18,10 @@ from agent.api.app import create_app
 from agent.db import audit_log
 from agent.demo import seed_demo_book
 from agent.runtime import Runtime, Workflow, build_runtime
+from agent.services import prepared_briefs
 from agent.services import proposals as proposal_service
 from agent.services import signals as signal_service
+from agent.services.brief import ReadOnlyCrm
 from agent.services.users import Actor, add_user, find_user
 from agent.settings import Settings
 from tests.api.webhook_support import ingest_settings
@@ -66,6 +68,7 @@ def security_settings(settings: Settings, **extra: Any) -> Settings:
         "google_calendar_channel_token": SecretStr("gcal-channel-token"),
         "graph_client_state": SecretStr("graph-client-state"),
         "engage_signals_secret": SecretStr("signals-secret"),
+        "slack_signing_secret": SecretStr("slack-signing-secret"),
         "engage_rate_limit_per_minute": 0,
     }
     update.update(extra)
@@ -76,9 +79,10 @@ def _decide_one(rt: Runtime, victim: Actor, proposal_ids: list[str]) -> None:
     """Approve one non-critical change of the victim's, so the audit log has entries."""
     with rt.db.session() as session:
         views = [proposal_service.get_proposal(session, p, None) for p in proposal_ids]
-    proposal, change = next(
-        (v, c) for v in views for c in v.changes if not c.critical and c.status == "pending"
-    )
+    pending = [(v, c) for v in views for c in v.changes if not c.critical and c.status == "pending"]
+    if not pending:
+        return
+    proposal, change = pending[0]
     from agent.services.review import Decision
 
     Workflow(rt).approve(
@@ -113,6 +117,11 @@ def build_world(rt: Runtime) -> World:
     assert signal.deal_id is not None
     proposal_ids = [p.id for p in proposals]
     _decide_one(rt, victim, proposal_ids)
+    with rt.db.session() as session:
+        for meeting_id in setup.meeting_ids:
+            prepared_briefs.prepare(
+                session, crm=ReadOnlyCrm(rt.crm), meeting_id=meeting_id, now=now
+            )
     return World(
         rt=rt,
         app=create_app(rt),

@@ -154,13 +154,13 @@ def snapshot(world: World) -> dict[str, Any]:
 
 def test_every_route_refuses_another_rep_and_nobody(world: World) -> None:
     ids, marks = fills(world), world.fingerprints()
-    before = snapshot(world)
     routes = endpoints(world.app)
     api_identities = {
         "anonymous": {},
         "revoked": bearer(revoked_token(world)),
         "intruder": bearer(world.intruder_token),
     }
+    before = snapshot(world)
     failures: list[str] = []
     tried = 0
     for endpoint in routes:

@@ -5,12 +5,13 @@ from the route's OpenAPI schema (so a refusal is an authorization decision, not 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Mount, Route
 
 PARAM = re.compile(r"{([^}:]+)(?::[^}]*)?}")
 
@@ -41,14 +42,23 @@ def endpoints(app: FastAPI) -> list[Endpoint]:
             body = op.get("requestBody", {}).get("content", {}).get("application/json", {})
             query = tuple(p["name"] for p in op.get("parameters", []) if p["in"] == "query")
             found.append(Endpoint(method.upper(), path, True, body.get("schema"), query))
-    for route in app.routes:
-        if not isinstance(route, Route) or (
-            isinstance(route, APIRoute) and route.include_in_schema
-        ):
+    for route in _flatten(app.routes):
+        if isinstance(route, APIRoute) and route.include_in_schema:
             continue
         for method in sorted((route.methods or set()) - {"HEAD"}):
             found.append(Endpoint(method, route.path, False, None, ()))
     return found
+
+
+def _flatten(routes: list[BaseRoute]) -> Iterator[Route]:
+    """Routes, with included routers opened (newer FastAPI keeps them as one entry each)."""
+    for route in routes:
+        if isinstance(route, Route):
+            yield route
+        elif (router := getattr(route, "original_router", None)) is not None:
+            yield from _flatten(router.routes)
+        elif isinstance(route, Mount):
+            yield from _flatten(route.routes)
 
 
 def resolve(schema: dict[str, Any], components: dict[str, Any]) -> dict[str, Any]:

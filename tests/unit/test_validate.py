@@ -172,7 +172,7 @@ def test_contact_changes_must_name_a_contact_of_the_deal() -> None:
         update("contact.title", "CEO", "I'm now the COO", contact="ceo@other.com"),
     )
     assert changes == {"contact.title": "COO"}
-    assert dropped == ["ceo@other.com is not a contact of this deal"]
+    assert dropped == ["the contact it names is not one of this deal's contacts"]
 
 
 def test_next_steps_get_resolved_due_dates() -> None:

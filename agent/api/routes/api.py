@@ -17,13 +17,14 @@ from agent.api.schemas import (
     MeetingRead,
     ProposalRead,
     RejectRequest,
+    RevertRequest,
     TranscriptCreate,
 )
 from agent.db import audit_log
 from agent.domain.audit import verify_chain
 from agent.errors import Forbidden, InputError
 from agent.runtime import Workflow
-from agent.services import access, ingest
+from agent.services import access, consent, ingest
 from agent.services import meetings as meeting_service
 from agent.services import proposals as proposal_service
 from agent.services.brief import ReadOnlyCrm, build_brief
@@ -34,6 +35,17 @@ router = APIRouter(prefix="/api/v1", tags=["api"])
 
 MAX_TRANSCRIPT_BYTES = 5 * 1024 * 1024
 FORMATS = {"text/vtt": "vtt", "application/json": "json", "text/plain": "plain"}
+SEGMENT_FILE = {
+    "type": "object",
+    "required": ["speaker", "text"],
+    "properties": {
+        "speaker": {"type": "string", "minLength": 1},
+        "text": {"type": "string"},
+        "start": {"anyOf": [{"type": "number", "minimum": 0}, {"type": "string"}]},
+        "end": {"anyOf": [{"type": "number", "minimum": 0}, {"type": "string"}]},
+    },
+}
+"""One segment of an uploaded JSON transcript file (other keys a meeting tool adds are ignored)."""
 
 
 @router.get("/meetings", response_model=list[MeetingRead])
@@ -76,6 +88,16 @@ async def _read_limited(request: Request) -> bytes:
     "/meetings/{meeting_id}/transcript",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=Accepted,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "text/vtt": {"schema": {"type": "string"}},
+                "text/plain": {"schema": {"type": "string"}},
+                "application/json": {"schema": {"type": "array", "items": SEGMENT_FILE}},
+            },
+        }
+    },
 )
 async def post_transcript(
     meeting_id: str, request: Request, rt: RuntimeDep, user: CurrentUser
@@ -114,6 +136,14 @@ def post_call(body: TranscriptCreate, rt: RuntimeDep, user: CurrentUser) -> Acce
             meeting_date=body.date,
             now=rt.clock.now(),
         )
+        if body.consent is not None:
+            consent.declare_upload(
+                session,
+                meeting_id=meeting_id,
+                by=user.email,
+                status=body.consent,
+                now=rt.clock.now(),
+            )
     job_id = rt.submit("process_meeting", {"meeting_id": meeting_id})
     return Accepted(meeting_id=meeting_id, status="transcribed", job_id=job_id)
 
@@ -157,6 +187,19 @@ def reject(
 ) -> dict[str, Any]:
     """Reject the listed changes; an empty list rejects the whole proposal."""
     Workflow(rt).reject(
+        proposal_id=proposal_id, actor=user, change_ids=[c.id for c in body.changes]
+    )
+    with rt.db.session() as session:
+        return asdict(proposal_service.get_proposal(session, proposal_id, user))
+
+
+@router.post("/proposals/{proposal_id}/revert", response_model=ProposalRead)
+def revert(
+    proposal_id: str, body: RevertRequest, rt: RuntimeDep, user: CurrentUser
+) -> dict[str, Any]:
+    """Put back what the listed applied changes replaced (an empty list: all of them). A change
+    whose CRM value was edited since Engage wrote it is not touched: its revert is a conflict."""
+    Workflow(rt).revert(
         proposal_id=proposal_id, actor=user, change_ids=[c.id for c in body.changes]
     )
     with rt.db.session() as session:

@@ -33,7 +33,7 @@ def _state_registry(request: Request, rt: Runtime) -> CollectorRegistry:
     registry: CollectorRegistry | None = getattr(request.app.state, "metrics_state", None)
     if registry is None:
         registry = CollectorRegistry(auto_describe=False)
-        registry.register(StateCollector(db=rt.db, crm=rt.crm, clock=rt.clock))
+        registry.register(StateCollector(rt))
         request.app.state.metrics_state = registry
     return registry
 

@@ -209,3 +209,37 @@ async def decide(
     with rt.db.session() as session:
         proposal = proposal_service.get_proposal(session, proposal_id, user)
     return _page(request, "proposal.html", user, p=proposal, message=message, data=asdict(proposal))
+
+
+@router.post("/proposals/{proposal_id}/revert", response_class=HTMLResponse)
+async def revert(
+    proposal_id: str, request: Request, rt: RuntimeDep, user: OptionalUser
+) -> Response:
+    """The page's revert buttons: one applied change (`change`), or all of them (empty)."""
+    if user is None:
+        return _login_redirect()
+    form = await request.form()
+    _check_csrf(request, str(form.get("csrf", "")))
+    change = str(form.get("change", "")).strip()
+    try:
+        Workflow(rt).revert(
+            proposal_id=proposal_id, actor=user, change_ids=[change] if change else []
+        )
+        message = None
+    except (InputError, Forbidden) as exc:
+        message = f"Not reverted: {exc}"
+    except EngageError as exc:
+        message = f"Reverting in the CRM failed: {exc}"
+    with rt.db.session() as session:
+        proposal = proposal_service.get_proposal(session, proposal_id, user)
+    if message is None:
+        outcomes = [
+            c.revert["status"]
+            for c in proposal.changes
+            if c.revert is not None and (not change or c.id == change)
+        ]
+        message = (
+            f"Reverted: {outcomes.count('applied')} change(s); "
+            f"{outcomes.count('conflict')} left alone because the CRM value changed since."
+        )
+    return _page(request, "proposal.html", user, p=proposal, message=message, data=asdict(proposal))

@@ -122,7 +122,17 @@ def _as_seen_by(
     }
 
 
-@router.post("/signals", status_code=status.HTTP_201_CREATED, response_model=SignalRead)
+@router.post(
+    "/signals",
+    status_code=status.HTTP_201_CREATED,
+    response_model=SignalRead,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": SignalCreate.model_json_schema()}},
+        }
+    },
+)
 async def post_signal(request: Request, rt: RuntimeDep, user: OptionalUser) -> Response:
     """Bearer-authenticated, or HMAC-signed when `X-Engage-Signature` is sent."""
     body = bytearray()
@@ -142,7 +152,9 @@ async def post_signal(request: Request, rt: RuntimeDep, user: OptionalUser) -> R
     try:
         parsed = SignalCreate.model_validate_json(bytes(body))
     except ValidationError as exc:
-        raise InputError(f"bad signal: {exc.errors()[0].get('msg')}") from None
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first.get("loc", ())) or "body"
+        raise InputError(f"bad signal: {where}: {first.get('msg')}") from None
     view, new = await run_in_threadpool(_store, rt, parsed)
     if user is not None and "x-engage-signature" not in request.headers:
         view = await run_in_threadpool(_as_seen_by, rt, user, view, parsed)

@@ -25,8 +25,11 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
+
+from agent.db.tables import Meeting
 from agent.demo import seed_demo_book
-from agent.domain.models import EngineOutput
+from agent.domain.models import EngineOutput, ObjectType
 from agent.domain.ports import ExtractionRequest
 from agent.domain.transcripts import parse_transcript
 from agent.llm.rules.engine import RulesEngine
@@ -77,7 +80,9 @@ def _meetings(rt: Runtime, count: int) -> list[str]:
     ids = []
     with rt.db.session() as session:
         rep = find_user(session, email=REP_EMAIL)
-        deal = session.execute(select_deal()).scalar_one()
+        deal = session.execute(
+            select(Meeting.deal_id).where(Meeting.external_id == "northwind-pricing")
+        ).scalar_one()
         for n in range(count):
             meeting = meeting_service.create_meeting(
                 session,
@@ -94,14 +99,6 @@ def _meetings(rt: Runtime, count: int) -> list[str]:
             )
             ids.append(meeting.id)
     return ids
-
-
-def select_deal() -> Any:
-    from sqlalchemy import select
-
-    from agent.db.tables import Meeting
-
-    return select(Meeting.deal_id).where(Meeting.external_id == "northwind-pricing")
 
 
 def pipeline_overhead(sizes: tuple[int, ...] = (1, 10, 100)) -> list[Figure]:
@@ -143,8 +140,6 @@ def approval_to_write(count: int = 20) -> list[Figure]:
                 pairs,
             ),
         ):
-            from agent.domain.models import ObjectType
-
             settings = Settings(
                 ENGAGE_HOME=Path(tmp) / "home",
                 DATABASE_URL=f"sqlite:///{Path(tmp) / 'engage.sqlite3'}",

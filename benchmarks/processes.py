@@ -100,7 +100,13 @@ def _run_worker(url: str, meetings: int, timeout_s: float) -> float:
         settings = Settings(ENGAGE_HOME=Path(home), DATABASE_URL=url, ENGAGE_ENGINE="rules")
         rt = build_runtime(settings)
         rt.runner = start_runner(rt)
-        env = {**os.environ, "ENGAGE_HOME": home, "DATABASE_URL": url, "ENGAGE_LOG_LEVEL": "ERROR"}
+        env = {
+            **os.environ,
+            "ENGAGE_HOME": home,
+            "DATABASE_URL": url,
+            "ENGAGE_LOG_LEVEL": "ERROR",
+            "PYTHONPATH": str(webhooks.ROOT),
+        }
         engage = str(Path(sys.executable).with_name("engage"))
         worker = subprocess.Popen(  # noqa: S603 (our own engage command)
             [engage, "worker", "--concurrency", "2"],

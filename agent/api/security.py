@@ -9,7 +9,8 @@ answered before any of Engage's code reads it:
   get `ENGAGE_MAX_UPLOAD_BYTES`, everything else `ENGAGE_MAX_BODY_BYTES`.
 - **Rate limits**: a token bucket per bearer token (per client address without one) on the API,
   the login form and the sign-in callback; an empty bucket answers 429 with `Retry-After`.
-  In memory, so each process counts its own requests.
+  Every 401 also spends from a bucket of the client address, so inventing a new token for
+  each request does not get around the limit. In memory: each process counts its own.
 - **Headers**: CSP (strict for JSON, `'self'` for pages, the CDN for `/docs`), `X-Frame-Options`,
   `X-Content-Type-Options`, `Referrer-Policy`, no caching of API answers, HSTS behind HTTPS.
 - **Denials**: every 401, 403 and 429 goes to `engage.audit_access` with the actor that the auth
@@ -79,15 +80,16 @@ class TokenBuckets:
     def enabled(self) -> bool:
         return self.per_minute > 0
 
-    def take(self, key: str) -> float:
-        """Spend one token; 0.0 when allowed, else the seconds until one is available."""
+    def take(self, key: str, *, spend: bool = True) -> float:
+        """Spend one token (or, with `spend=False`, only look); 0.0 when one is there, else the
+        seconds until one will be."""
         rate = self.per_minute / 60.0
         with self._lock:
             now = self.clock()
             level, stamp = self._buckets.pop(key, (float(self.burst), now))
             level = min(float(self.burst), level + (now - stamp) * rate)
             wait = 0.0 if level >= 1.0 else (1.0 - level) / rate
-            self._buckets[key] = (level - 1.0 if wait == 0.0 else level, now)
+            self._buckets[key] = (level - 1.0 if wait == 0.0 and spend else level, now)
             while len(self._buckets) > self.max_keys:
                 self._buckets.popitem(last=False)
             return wait
@@ -109,14 +111,18 @@ def _rate_limited(method: str, path: str) -> bool:
     return (method == "POST" and path == "/login") or path.startswith("/auth/")
 
 
+def address(scope: Scope) -> str:
+    client = scope.get("client")
+    return "address:" + (str(client[0]) if client else "unknown")
+
+
 def rate_key(scope: Scope) -> str:
     """The bucket: a digest of the bearer token, else the client address."""
     auth = Headers(scope=scope).get("authorization", "")
     scheme, _, credentials = auth.partition(" ")
     if scheme.lower() == "bearer" and credentials.strip():
         return "bearer:" + hashlib.sha256(credentials.strip().encode()).hexdigest()[:16]
-    client = scope.get("client")
-    return "address:" + (str(client[0]) if client else "unknown")
+    return address(scope)
 
 
 def _csp(path: str, content_type: str) -> str:
@@ -219,12 +225,15 @@ class SecurityMiddleware:
                 await _answer(exchange.send, 413, str(exc.detail), {"connection": "close"})
         finally:
             exchange.log_denial()
+            if exchange.status == 401 and self.buckets.enabled:
+                self.buckets.take("failed-" + address(scope))
 
     def _refusal(self, scope: Scope, limit: int) -> tuple[int, str, dict[str, str]] | None:
         """A 429 or a 413 decided from the headers alone, before the app sees the request."""
         if self.buckets.enabled and _rate_limited(scope["method"], scope["path"]):
             key = rate_key(scope)
-            if (wait := self.buckets.take(key)) > 0:
+            failed = self.buckets.take("failed-" + address(scope), spend=False)
+            if (wait := failed or self.buckets.take(key)) > 0:
                 scope.setdefault("state", {})["rate_key"] = key
                 seconds = max(1, math.ceil(wait))
                 reason = (

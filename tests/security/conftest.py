@@ -138,7 +138,7 @@ def build_world(rt: Runtime) -> World:
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def base_settings(tmp_path: Path) -> Settings:
     """SQLite only: who may see what is decided above the store, which the API tests run on
     both databases."""
     return Settings(
@@ -149,8 +149,8 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def world(settings: Settings, clock: FrozenClock) -> Iterator[World]:
-    rt = build_runtime(security_settings(settings), clock=clock)
+def world(base_settings: Settings, clock: FrozenClock) -> Iterator[World]:
+    rt = build_runtime(security_settings(base_settings), clock=clock)
     try:
         yield build_world(rt)
     finally:

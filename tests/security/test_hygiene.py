@@ -33,10 +33,10 @@ class Ticks:
 
 
 @pytest.fixture
-def small(settings: Settings, clock: FrozenClock) -> Iterator[World]:
+def small(base_settings: Settings, clock: FrozenClock) -> Iterator[World]:
     """A world with small limits: 2 KiB bodies, 8 KiB uploads, 3 requests then 1 a second."""
     configured = security_settings(
-        settings,
+        base_settings,
         engage_max_body_bytes=2048,
         engage_max_upload_bytes=8192,
         engage_rate_limit_per_minute=60,
@@ -188,8 +188,8 @@ def test_security_headers_on_pages_api_errors_and_docs(world: World) -> None:
     assert "Strict-Transport-Security" not in page.headers
 
 
-def test_hsts_and_secure_cookies_behind_https(settings: Settings, clock: FrozenClock) -> None:
-    rt = build_runtime(security_settings(settings, engage_secure_cookies=True), clock=clock)
+def test_hsts_and_secure_cookies_behind_https(base_settings: Settings, clock: FrozenClock) -> None:
+    rt = build_runtime(security_settings(base_settings, engage_secure_cookies=True), clock=clock)
     try:
         world = build_world(rt)
         client = TestClient(world.app, base_url="https://testserver")
@@ -201,3 +201,14 @@ def test_hsts_and_secure_cookies_behind_https(settings: Settings, clock: FrozenC
         assert "samesite=strict" in cookie
     finally:
         rt.close()
+
+
+def test_inventing_a_token_per_request_does_not_escape_the_limit(small: World) -> None:
+    client = TestClient(create_app(small.rt))
+    ticks = Ticks()
+    client.app.state.rate_buckets.clock = ticks  # type: ignore[attr-defined]
+    guesses = [bearer(f"eng_guess-{n}") for n in range(4)]
+    codes = [client.get("/api/v1/meetings", headers=guess).status_code for guess in guesses]
+    assert codes == [401, 401, 401, 429]
+    ticks.now += 1.0
+    assert client.get("/api/v1/meetings", headers=bearer(small.victim_token)).status_code == 200

@@ -46,12 +46,12 @@ class Sso:
 
 
 @pytest.fixture
-def sso(settings: Settings, clock: FrozenClock) -> Iterator[Sso]:
+def sso(base_settings: Settings, clock: FrozenClock) -> Iterator[Sso]:
     idp = FakeOidc(now=lambda: clock.now().timestamp())
     with serve(idp.app(), name="fake-oidc") as base:
         idp.issuer = base
         configured = security_settings(
-            settings,
+            base_settings,
             engage_oidc_issuer=base,
             engage_oidc_client_id=CLIENT_ID,
             engage_oidc_client_secret=SecretStr(CLIENT_SECRET),
@@ -183,7 +183,7 @@ def test_single_sign_on_is_off_without_an_issuer(world: World) -> None:
     assert 'href="/login/oidc"' not in world.client().get("/login").text
 
 
-def test_settings_refuse_a_plain_http_issuer(settings: Settings) -> None:
+def test_settings_refuse_a_plain_http_issuer() -> None:
     from pydantic import ValidationError
 
     with pytest.raises(ValidationError, match="https"):

@@ -112,7 +112,7 @@ def pieces(secret: str, width: int = 16) -> list[str]:
 
 
 def test_a_full_run_logs_no_token_and_no_key(
-    settings: Settings,
+    base_settings: Settings,
     clock: FrozenClock,
     everything: Everything,
     capfd: pytest.CaptureFixture[str],
@@ -123,7 +123,7 @@ def test_a_full_run_logs_no_token_and_no_key(
     with running_fake_openai(script) as base_url, serve(idp.app(), name="fake-oidc") as issuer:
         idp.issuer = issuer
         configured = security_settings(
-            settings,
+            base_settings,
             engage_engine="openai",
             openai_api_key=SecretStr(OPENAI_KEY),
             openai_base_url=base_url,

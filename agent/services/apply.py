@@ -22,15 +22,13 @@ from agent.db import audit_log
 from agent.db.engine import Database
 from agent.db.tables import Meeting, Proposal, ProposedChangeRow
 from agent.domain.fields import DEFAULT_POLICY, FieldPolicy
-from agent.domain.models import FieldRef, FieldValueT, ObjectType, RecordWrite
+from agent.domain.models import FieldValueT
 from agent.domain.ports import Clock, CrmPort
-from agent.domain.validate import same_value
 from agent.errors import CrmError
 from agent.observability import metrics
 from agent.observability.logging import bind_meeting
 from agent.services import shadow
-
-MAX_VERSION_RACES = 3
+from agent.services.guarded_write import GuardedChange, GuardedOutcome, write_guarded
 
 
 class RecordLocks:
@@ -63,58 +61,21 @@ class _Pending:
     target: FieldValueT
 
 
-@dataclass(frozen=True, kw_only=True)
-class _Outcome:
-    change_id: str
-    status: str
-    current: FieldValueT = None
-    error: str | None = None
-    wrote: bool = False
-
-
 def _target(row: ProposedChangeRow) -> FieldValueT:
     value: FieldValueT = row.final_value if row.status == "edited" else row.after
     return value
 
 
-def _record_outcomes(crm: CrmPort, group: list[_Pending]) -> list[_Outcome]:
-    """Re-read, split off conflicts, and write the rest of one record in one call."""
+def _record_outcomes(crm: CrmPort, group: list[_Pending]) -> list[GuardedOutcome]:
+    """The approved changes of one record: expected to still hold `before`, to become `target`."""
     first = group[0]
-    object_type = ObjectType(first.object_type)
-    refs = [
-        FieldRef(object_type=object_type, object_id=first.object_id, field=p.field) for p in group
+    changes = [
+        GuardedChange(key=p.change_id, field=p.field, expected=p.before, target=p.target)
+        for p in group
     ]
-    for _ in range(MAX_VERSION_RACES):
-        current = crm.read_values(refs)
-        version = current[0].version if current else ""
-        outcomes: list[_Outcome] = []
-        to_write: dict[str, FieldValueT] = {}
-        for pending, now_value in zip(group, current, strict=True):
-            if same_value(now_value.value, pending.target):
-                outcomes.append(_Outcome(change_id=pending.change_id, status="applied"))
-            elif not same_value(now_value.value, pending.before):
-                outcomes.append(
-                    _Outcome(
-                        change_id=pending.change_id, status="conflict", current=now_value.value
-                    )
-                )
-            else:
-                to_write[pending.field.split(".", 1)[1]] = pending.target
-                outcomes.append(_Outcome(change_id=pending.change_id, status="applied", wrote=True))
-        if not to_write:
-            return outcomes
-        result = crm.write_record(
-            RecordWrite(
-                object_type=object_type,
-                object_id=first.object_id,
-                values=to_write,
-                expected_version=version,
-            )
-        )
-        if result.ok:
-            return outcomes
-    reason = "the record kept changing while Engage tried to write it"
-    return [_Outcome(change_id=p.change_id, status="failed", error=reason) for p in group]
+    return write_guarded(
+        crm, object_type=first.object_type, object_id=first.object_id, changes=changes
+    )
 
 
 def _pending_changes(session: Session, proposal_id: str) -> list[_Pending]:
@@ -158,13 +119,13 @@ def apply_proposal(
             return report
         pending = _pending_changes(session, proposal_id)
     groups: dict[tuple[str, str], list[_Pending]] = defaultdict(list)
-    refused: list[_Outcome] = []
+    refused: list[GuardedOutcome] = []
     for item in pending:
         if policy.is_writable(item.field):
             groups[(item.object_type, item.object_id)].append(item)
         else:
             reason = f"{item.field} is not writable under the field policy ({policy.source})"
-            refused.append(_Outcome(change_id=item.change_id, status="failed", error=reason))
+            refused.append(GuardedOutcome(key=item.change_id, status="failed", error=reason))
     if refused:
         with db.session() as session:
             _record(
@@ -181,7 +142,7 @@ def apply_proposal(
                 outcomes = _record_outcomes(crm, group)
             except CrmError as exc:
                 outcomes = [
-                    _Outcome(change_id=p.change_id, status="failed", error=str(exc)) for p in group
+                    GuardedOutcome(key=p.change_id, status="failed", error=str(exc)) for p in group
                 ]
             with db.session() as session:
                 _record(
@@ -203,14 +164,14 @@ def _record(
     *,
     crm: CrmPort,
     proposal_id: str,
-    outcomes: list[_Outcome],
+    outcomes: list[GuardedOutcome],
     now: datetime,
     report: ApplyReport,
 ) -> None:
     proposal = session.get(Proposal, proposal_id)
     assert proposal is not None
     for outcome in outcomes:
-        row = session.get(ProposedChangeRow, outcome.change_id)
+        row = session.get(ProposedChangeRow, outcome.key)
         assert row is not None
         written = _target(row)
         row.status = outcome.status

@@ -24,12 +24,12 @@ from agent.db import audit_log
 from agent.db.engine import Database
 from agent.db.tables import AuditEntry, ChangeRevert, Meeting, Proposal, ProposedChangeRow
 from agent.domain.audit import is_tombstone
-from agent.domain.models import FieldRef, FieldValueT, ObjectType, RecordWrite
+from agent.domain.models import FieldValueT
 from agent.domain.ports import Clock, CrmPort
-from agent.domain.validate import same_value
 from agent.errors import CrmError, Forbidden, InvalidDecision, NotFound
 from agent.ids import new_id
-from agent.services.apply import MAX_VERSION_RACES, RecordLocks
+from agent.services.apply import RecordLocks
+from agent.services.guarded_write import GuardedChange, GuardedOutcome, write_guarded
 from agent.services.users import Actor
 
 OPEN = ("pending", "conflict", "failed")
@@ -130,14 +130,6 @@ class _Pending:
     restore: FieldValueT
 
 
-@dataclass(frozen=True, kw_only=True)
-class _Outcome:
-    revert_id: str
-    status: str
-    current: FieldValueT = None
-    error: str | None = None
-
-
 def run_reverts(
     *, db: Database, crm: CrmPort, proposal_id: str, clock: Clock, locks: RecordLocks
 ) -> RevertReport:
@@ -154,7 +146,7 @@ def run_reverts(
                 outcomes = _record_outcomes(crm, group)
             except CrmError as exc:
                 outcomes = [
-                    _Outcome(revert_id=p.revert_id, status="failed", error=str(exc)) for p in group
+                    GuardedOutcome(key=p.revert_id, status="failed", error=str(exc)) for p in group
                 ]
             with db.session() as session:
                 _record(session, crm=crm, outcomes=outcomes, now=clock.now(), report=report)
@@ -183,49 +175,28 @@ def _pending(session: Session, proposal_id: str) -> list[_Pending]:
     ]
 
 
-def _record_outcomes(crm: CrmPort, group: list[_Pending]) -> list[_Outcome]:
-    """Re-read; a field that moved on is a conflict; write the rest back in one call."""
+def _record_outcomes(crm: CrmPort, group: list[_Pending]) -> list[GuardedOutcome]:
+    """A revert expects the value Engage wrote and restores the value before it."""
     first = group[0]
-    object_type = ObjectType(first.object_type)
-    refs = [
-        FieldRef(object_type=object_type, object_id=first.object_id, field=p.field) for p in group
+    changes = [
+        GuardedChange(key=p.revert_id, field=p.field, expected=p.written, target=p.restore)
+        for p in group
     ]
-    for _ in range(MAX_VERSION_RACES):
-        current = crm.read_values(refs)
-        version = current[0].version if current else ""
-        outcomes: list[_Outcome] = []
-        to_write: dict[str, FieldValueT] = {}
-        for pending, now_value in zip(group, current, strict=True):
-            if same_value(now_value.value, pending.restore):
-                outcomes.append(_Outcome(revert_id=pending.revert_id, status="applied"))
-            elif not same_value(now_value.value, pending.written):
-                outcomes.append(
-                    _Outcome(
-                        revert_id=pending.revert_id, status="conflict", current=now_value.value
-                    )
-                )
-            else:
-                to_write[pending.field.split(".", 1)[1]] = pending.restore
-                outcomes.append(_Outcome(revert_id=pending.revert_id, status="applied"))
-        if not to_write:
-            return outcomes
-        write = RecordWrite(
-            object_type=object_type,
-            object_id=first.object_id,
-            values=to_write,
-            expected_version=version,
-        )
-        if crm.write_record(write).ok:
-            return outcomes
-    reason = "the record kept changing while Engage tried to revert it"
-    return [_Outcome(revert_id=p.revert_id, status="failed", error=reason) for p in group]
+    return write_guarded(
+        crm, object_type=first.object_type, object_id=first.object_id, changes=changes
+    )
 
 
 def _record(
-    session: Session, *, crm: CrmPort, outcomes: list[_Outcome], now: datetime, report: RevertReport
+    session: Session,
+    *,
+    crm: CrmPort,
+    outcomes: list[GuardedOutcome],
+    now: datetime,
+    report: RevertReport,
 ) -> None:
     for outcome in outcomes:
-        revert = session.get(ChangeRevert, outcome.revert_id)
+        revert = session.get(ChangeRevert, outcome.key)
         assert revert is not None
         if revert.status != "pending":
             continue  # superseded by a newer request meanwhile: that one records (and audits) it

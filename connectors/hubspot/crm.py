@@ -21,15 +21,15 @@ from agent.domain.models import (
     RecordWrite,
     WriteResult,
 )
+from connectors.common.hosted_base import HostedCrmBase
 from connectors.common.http import ApiClient
 from connectors.common.scopes import FieldScope
-from connectors.common.usage import CrmHealth
 from connectors.hubspot import mapping, reads, writes
 from connectors.hubspot.client import HubSpotApi
 from connectors.hubspot.wire import SYSTEM
 
 
-class HubSpotCrm:
+class HubSpotCrm(HostedCrmBase):
     def __init__(
         self,
         *,
@@ -41,33 +41,8 @@ class HubSpotCrm:
     ) -> None:
         self.hs = HubSpotApi(api, fields=fields or mapping.DEFAULT_FIELDS)
         self._scope = scope or FieldScope.default(SYSTEM)
-        self._service_account = service_account
+        super().__init__(system=SYSTEM, http=self.hs.http, service_account=service_account)
         self._now = now
-
-    @property
-    def system(self) -> str:
-        return SYSTEM
-
-    @property
-    def service_account(self) -> str:
-        return self._service_account
-
-    @property
-    def api(self) -> ApiClient:
-        return self.hs.http
-
-    def close(self) -> None:
-        self.hs.http.close()
-
-    def health(self) -> CrmHealth:
-        token = self.hs.http.token
-        return CrmHealth(
-            system=SYSTEM,
-            usage=self.hs.http.usage,
-            token_expires_at=token.expires_at,
-            token_refreshable=token.can_refresh,
-            requests_sent=self.hs.http.stats.requests,
-        )
 
     def read_context(self, deal_id: str) -> CrmContext:
         return reads.read_context(self.hs, deal_id)
@@ -81,9 +56,6 @@ class HubSpotCrm:
 
     def match_identities(self, *, emails: Sequence[str], domains: Sequence[str]) -> IdentityMatch:
         return reads.match_identities(self.hs, emails, domains)
-
-    def write_record(self, write: RecordWrite) -> WriteResult:
-        return writes.write_records(self.hs, self._scope, [write])[0]
 
     def write_records(self, batch: Sequence[RecordWrite]) -> list[WriteResult]:
         return writes.write_records(self.hs, self._scope, batch)

@@ -22,15 +22,15 @@ from agent.domain.models import (
     RecordWrite,
     WriteResult,
 )
+from connectors.common.hosted_base import HostedCrmBase
 from connectors.common.http import ApiClient
 from connectors.common.scopes import FieldScope
-from connectors.common.usage import CrmHealth
 from connectors.pipedrive import mapping, reads, writes
 from connectors.pipedrive.client import PipedriveApi
 from connectors.pipedrive.wire import SYSTEM
 
 
-class PipedriveCrm:
+class PipedriveCrm(HostedCrmBase):
     def __init__(
         self,
         *,
@@ -41,32 +41,7 @@ class PipedriveCrm:
     ) -> None:
         self.pd = PipedriveApi(api, fields=fields or mapping.DEFAULT_FIELDS)
         self._scope = scope or FieldScope.default(SYSTEM)
-        self._service_account = service_account
-
-    @property
-    def system(self) -> str:
-        return SYSTEM
-
-    @property
-    def service_account(self) -> str:
-        return self._service_account
-
-    @property
-    def api(self) -> ApiClient:
-        return self.pd.http
-
-    def close(self) -> None:
-        self.pd.http.close()
-
-    def health(self) -> CrmHealth:
-        token = self.pd.http.token
-        return CrmHealth(
-            system=SYSTEM,
-            usage=self.pd.http.usage,
-            token_expires_at=token.expires_at,
-            token_refreshable=token.can_refresh,
-            requests_sent=self.pd.http.stats.requests,
-        )
+        super().__init__(system=SYSTEM, http=self.pd.http, service_account=service_account)
 
     def read_context(self, deal_id: str) -> CrmContext:
         return reads.read_context(self.pd, deal_id)
@@ -80,9 +55,6 @@ class PipedriveCrm:
 
     def match_identities(self, *, emails: Sequence[str], domains: Sequence[str]) -> IdentityMatch:
         return reads.match_identities(self.pd, emails, domains)
-
-    def write_record(self, write: RecordWrite) -> WriteResult:
-        return writes.write_record(self.pd, self._scope, write)
 
     def write_records(self, batch: Sequence[RecordWrite]) -> list[WriteResult]:
         return writes.write_records(self.pd, self._scope, batch)

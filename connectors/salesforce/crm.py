@@ -22,15 +22,15 @@ from agent.domain.models import (
     RecordWrite,
     WriteResult,
 )
+from connectors.common.hosted_base import HostedCrmBase
 from connectors.common.http import ApiClient
 from connectors.common.scopes import FieldScope
-from connectors.common.usage import CrmHealth
 from connectors.salesforce import mapping, reads, writes
 from connectors.salesforce.client import SalesforceApi
 from connectors.salesforce.wire import SYSTEM
 
 
-class SalesforceCrm:
+class SalesforceCrm(HostedCrmBase):
     """See the module docstring; `build_salesforce` makes one from settings."""
 
     def __init__(
@@ -44,33 +44,7 @@ class SalesforceCrm:
     ) -> None:
         self.sf = SalesforceApi(api, version=api_version, fields=fields or mapping.DEFAULT_FIELDS)
         self._scope = scope or FieldScope.default(SYSTEM)
-        self._service_account = service_account
-
-    @property
-    def system(self) -> str:
-        return SYSTEM
-
-    @property
-    def service_account(self) -> str:
-        return self._service_account
-
-    @property
-    def api(self) -> ApiClient:
-        return self.sf.http
-
-    def close(self) -> None:
-        """Release the HTTP connections; the runtime calls this when it shuts down."""
-        self.sf.http.close()
-
-    def health(self) -> CrmHealth:
-        token = self.sf.http.token
-        return CrmHealth(
-            system=SYSTEM,
-            usage=self.sf.http.usage,
-            token_expires_at=token.expires_at,
-            token_refreshable=token.can_refresh,
-            requests_sent=self.sf.http.stats.requests,
-        )
+        super().__init__(system=SYSTEM, http=self.sf.http, service_account=service_account)
 
     def read_context(self, deal_id: str) -> CrmContext:
         return reads.read_context(self.sf, deal_id)
@@ -84,9 +58,6 @@ class SalesforceCrm:
 
     def match_identities(self, *, emails: Sequence[str], domains: Sequence[str]) -> IdentityMatch:
         return reads.match_identities(self.sf, emails, domains)
-
-    def write_record(self, write: RecordWrite) -> WriteResult:
-        return writes.write_records(self.sf, self._scope, [write])[0]
 
     def write_records(self, batch: Sequence[RecordWrite]) -> list[WriteResult]:
         return writes.write_records(self.sf, self._scope, batch)

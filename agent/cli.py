@@ -27,7 +27,7 @@ from agent.runtime import Runtime, Workflow, build_runtime
 from agent.services import access, ingest
 from agent.services import meetings as meeting_service
 from agent.services import proposals as proposal_service
-from agent.services.brief import ReadOnlyCrm, build_brief
+from agent.services.brief import ReadOnlyCrm, brief_for
 from agent.services.review import Decision
 from agent.services.users import add_user, find_user
 from agent.settings import load_settings
@@ -167,14 +167,7 @@ def brief(meeting_id: str, as_json: JsonFlag = False) -> None:
     with runtime() as rt:
         with rt.db.session() as session:
             meeting = meeting_service.list_meeting_by_id(session, meeting_id)
-        made = build_brief(
-            crm=ReadOnlyCrm(rt.crm),
-            meeting_id=meeting.id,
-            meeting_title=meeting.title,
-            meeting_start=meeting.start,
-            deal_id=meeting.deal_id,
-            attendees=meeting.attendees,
-        )
+        made = brief_for(ReadOnlyCrm(rt.crm), meeting)
     if as_json:
         emit_json(asdict(made))
         return

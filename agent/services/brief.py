@@ -20,6 +20,7 @@ from agent.domain.models import (
     ObjectType,
 )
 from agent.domain.ports import CrmReader
+from agent.services.meetings import MeetingView
 
 NOTE_LIMIT = 5
 NOTE_CHARS = 280
@@ -133,4 +134,16 @@ def build_brief(
             BriefStep(subject=t.subject, due=t.due, owner=t.owner) for t in tasks
         ),
         stages=context.stages,
+    )
+
+
+def brief_for(crm: ReadOnlyCrm, meeting: MeetingView) -> Brief:
+    """The brief of a meeting the caller may already see (the API, the page and the CLI)."""
+    return build_brief(
+        crm=crm,
+        meeting_id=meeting.id,
+        meeting_title=meeting.title,
+        meeting_start=meeting.start,
+        deal_id=meeting.deal_id,
+        attendees=meeting.attendees,
     )

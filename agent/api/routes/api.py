@@ -27,7 +27,7 @@ from agent.runtime import Workflow
 from agent.services import access, consent, ingest
 from agent.services import meetings as meeting_service
 from agent.services import proposals as proposal_service
-from agent.services.brief import ReadOnlyCrm, build_brief
+from agent.services.brief import ReadOnlyCrm, brief_for
 from agent.services.review import Decision
 from agent.services.users import find_user
 
@@ -64,14 +64,7 @@ def get_meeting(meeting_id: str, rt: RuntimeDep, user: CurrentUser) -> dict[str,
 def get_brief(meeting_id: str, rt: RuntimeDep, user: CurrentUser) -> dict[str, Any]:
     with rt.db.session() as session:
         meeting = meeting_service.get_meeting(session, meeting_id, user)
-    brief = build_brief(
-        crm=ReadOnlyCrm(rt.crm),
-        meeting_id=meeting.id,
-        meeting_title=meeting.title,
-        meeting_start=meeting.start,
-        deal_id=meeting.deal_id,
-        attendees=meeting.attendees,
-    )
+    brief = brief_for(ReadOnlyCrm(rt.crm), meeting)
     return asdict(brief)
 
 

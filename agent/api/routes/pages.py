@@ -23,7 +23,7 @@ from agent.errors import EngageError, Forbidden, InputError
 from agent.runtime import Runtime, Workflow
 from agent.services import meetings as meeting_service
 from agent.services import proposals as proposal_service
-from agent.services.brief import ReadOnlyCrm, build_brief
+from agent.services.brief import ReadOnlyCrm, brief_for
 from agent.services.review import Decision
 from agent.services.users import Actor, authenticate, session_stamp
 
@@ -124,14 +124,7 @@ def brief_page(meeting_id: str, request: Request, rt: RuntimeDep, user: Optional
         return _login_redirect()
     with rt.db.session() as session:
         meeting = meeting_service.get_meeting(session, meeting_id, user)
-    brief = build_brief(
-        crm=ReadOnlyCrm(rt.crm),
-        meeting_id=meeting.id,
-        meeting_title=meeting.title,
-        meeting_start=meeting.start,
-        deal_id=meeting.deal_id,
-        attendees=meeting.attendees,
-    )
+    brief = brief_for(ReadOnlyCrm(rt.crm), meeting)
     return _page(request, "brief.html", user, brief=brief, meeting=meeting)
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from agent.db.tables import Meeting, Proposal, ProposedChangeRow
 from agent.domain.fields import FieldPolicy
+from agent.domain.identity import email_domain
 from agent.domain.models import Evidence, NextStep
 from agent.domain.ports import CrmReader, ExtractionEngine
 from agent.errors import Forbidden, InputError, NotFound
@@ -186,8 +187,10 @@ def extract_for_meeting(
     context = crm.read_context(meeting.deal_id)
     meeting_date: date = (meeting.end_at or meeting.start_at).date()
     given = options or ExtractionOptions()
-    people = (meeting_service.get_meeting_rep_email(session, meeting), *(meeting.attendees or ()))
+    rep_email = meeting_service.get_meeting_rep_email(session, meeting)
+    people = (rep_email, *(meeting.attendees or ()))
     attendees = tuple(dict.fromkeys(a for a in (*given.attendees, *people) if a))
+    internal = given.internal_domains | _own_domain(rep_email)
     result = run_extraction(
         engine=engine,
         transcript=transcript,
@@ -195,7 +198,7 @@ def extract_for_meeting(
         meeting_date=meeting_date,
         policy=policy,
         prompt_version=prompt_version,
-        options=replace(given, attendees=attendees),
+        options=replace(given, attendees=attendees, internal_domains=internal),
     )
     checked = check_history(
         session,
@@ -209,6 +212,14 @@ def extract_for_meeting(
     proposal_id = store_proposal(session, meeting_id=meeting_id, result=result, now=now)
     keep_context(session, proposal_id=proposal_id, context=context)
     return proposal_id
+
+
+def _own_domain(rep_email: str) -> frozenset[str]:
+    """The meeting's rep is on the team, whatever ENGAGE_TEAM_DOMAINS says."""
+    try:
+        return frozenset({email_domain(rep_email)})
+    except ValueError:
+        return frozenset()
 
 
 def _change_view(row: ProposedChangeRow, revert: dict[str, Any] | None = None) -> ChangeView:

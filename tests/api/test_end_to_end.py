@@ -161,3 +161,15 @@ def test_a_value_changed_in_the_crm_since_the_proposal_is_a_conflict(runtime: Ru
     assert again.status_code == 200
     audit = client.get("/api/v1/audit", headers=rep).json()
     assert len([e for e in audit if e["proposal_id"] == proposal["id"]]) == len(statuses) - 1
+
+
+def test_the_meetings_rep_is_on_the_team_side(runtime: Runtime) -> None:
+    """The rep's own commitments belong to `rep`, never to a customer first name."""
+    setup = seed_demo_book(runtime)
+    assert setup.token is not None
+    client = TestClient(create_app(runtime))
+    proposals = client.get("/api/v1/proposals", headers=auth(setup.token)).json()
+    steps = [s for p in proposals for s in p["next_steps"]]
+    order_form = next(s for s in steps if "revised order form" in s["action"])
+    assert order_form["owner"] == "rep"
+    assert {s["owner"] for s in steps} >= {"rep", "Dana", "Marcus"}

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from agent.db.tables import Meeting, Proposal, ProposedChangeRow, TranscriptRow
 from agent.domain.redact import redact
 
-REVIEWED = ("reviewed", "applied", "partially_applied", "rejected")
+REVIEWED = ("reviewed", "applied", "partially_applied", "rejected", "reverted")
 UNSCORED = frozenset({"deal.next_step"})
 """Free text the eval scores as next steps, never as a field update (`eval/dataset.py`)."""
 REDACTED_FIELDS = {"contact.email": "emails", "contact.phone": "phones"}
@@ -30,10 +30,11 @@ REDACTED_FIELDS = {"contact.email": "emails", "contact.phone": "phones"}
 
 def decision_of(row: ProposedChangeRow) -> str | None:
     """`approved`, `edited` or `rejected`; None while undecided. An edit keeps its final value
-    through apply, so it is still told apart after the change was written."""
+    through apply, so it is still told apart after the change was written. A change the rep
+    reverted after it was applied counts as rejected: the rep's last word is "no change here"."""
     if row.decided_by is None:
         return None
-    if row.status == "rejected":
+    if row.status in ("rejected", "reverted"):
         return "rejected"
     return "edited" if row.final_value is not None else "approved"
 

@@ -236,3 +236,30 @@ def test_engage_eval_export_reviews(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     refused = runner.invoke(app, ["eval", "export-reviews", str(out), "--since", "2026-01-01"])
     assert refused.exit_code == 2
     assert "ENGAGE_REDACT" in refused.stderr
+
+
+def test_a_reverted_change_is_exported_as_no_change(
+    reviewed: tuple[TestClient, str], rep_token: str, tmp_path: Path
+) -> None:
+    client, admin = reviewed
+    northwind = next(
+        p
+        for p in client.get("/api/v1/proposals", headers=auth(rep_token)).json()
+        if p["meeting_title"].startswith("Northwind Logistics")
+    )
+    amount = next(c for c in northwind["changes"] if c["field"] == "deal.amount")
+    answer = client.post(
+        f"/api/v1/proposals/{northwind['id']}/revert",
+        json={"changes": [{"id": amount["id"]}]},
+        headers=auth(rep_token),
+    )
+    assert answer.status_code == 200, answer.text
+    shown = client.get(f"/api/v1/proposals/{northwind['id']}", headers=auth(rep_token)).json()
+    assert {c["field"]: c["status"] for c in shown["changes"]}["deal.amount"] == "reverted"
+
+    export = client.get("/api/v1/reviews/export?since=2026-11-01", headers=auth(admin))
+    path = tmp_path / "reviews.jsonl"
+    path.write_text(export.text)
+    call = {c.id: c for c in load_dataset(path)}[f"rev-{northwind['id']}"]
+    assert "deal.amount" not in {u.field for u in call.gold.field_updates}
+    assert set(call.gold.unchanged) == {"deal.stage", "deal.amount"}

@@ -12,14 +12,32 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import select
 
 from agent.db.tables import Job, Meeting, Proposal, ProposedChangeRow
 from agent.domain.models import FieldValueT
+from agent.domain.ports import CrmPort
 from agent.ids import new_id
-from agent.runtime import Runtime
+from agent.runtime import Runtime, build_runtime
 from agent.services.users import add_user
+from agent.settings import Settings
+from connectors.common.retry import RetryPolicy
+from tests.support import FrozenClock
+
+DRILL_RETRY = RetryPolicy(attempts=6, sleep=lambda _s: None)
+"""Retries enough to ride out the drill's failure rate, without sleeping."""
+
+
+def drill_runtime(crm: CrmPort, tmp_path: Path) -> Runtime:
+    """A SQLite runtime on the rules engine whose CRM is the connector under the drill."""
+    settings = Settings(
+        ENGAGE_HOME=tmp_path / "home",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'engage.sqlite3'}",
+        ENGAGE_ENGINE="rules",
+    )
+    return build_runtime(settings, clock=FrozenClock(), crm=crm)
 
 
 @dataclass(frozen=True)

@@ -11,13 +11,15 @@ import httpx
 import pytest
 
 from agent.domain.models import FieldValueT
-from agent.runtime import build_runtime
-from agent.settings import Settings
-from connectors.common.retry import RetryPolicy
-from tests.connectors.fault_drill import Target, run_drill, seed_approved
+from tests.connectors.fault_drill import (
+    DRILL_RETRY,
+    Target,
+    drill_runtime,
+    run_drill,
+    seed_approved,
+)
 from tests.fakes.pipedrive import FakePipedrive, harness, seed_wide
 from tests.fakes.server import FaultPlan, FlakyTransport
-from tests.support import FrozenClock
 
 
 def _changed(values: dict[str, Any]) -> list[str]:
@@ -40,14 +42,9 @@ def test_every_approved_change_is_applied_once_or_reported(
         pd_url,
         tmp_path,
         http=httpx.Client(transport=flaky),
-        retry=RetryPolicy(attempts=6, sleep=lambda _s: None),
+        retry=DRILL_RETRY,
     )
-    settings = Settings(
-        ENGAGE_HOME=tmp_path / "home",
-        DATABASE_URL=f"sqlite:///{tmp_path / 'engage.sqlite3'}",
-        ENGAGE_ENGINE="rules",
-    )
-    runtime = build_runtime(settings, clock=FrozenClock(), crm=crm)
+    runtime = drill_runtime(crm, tmp_path)
 
     def value_of(object_id: str, field: str) -> FieldValueT:
         if field == "contact.title":
